@@ -1,0 +1,80 @@
+//! What a decision asks the adapters to do: Stripe calls, notifications and audit rows, as data.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{IdempotencyKey, OrgId, PlanId, StripeCustomerId, StripeEventId, StripePriceId, StripeSubscriptionId};
+use crate::input::{Actor, Timer};
+use crate::notice::Notice;
+use crate::state::SubscriptionStatus;
+
+/// A Stripe operation a decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StripeCall {
+    /// Open a Checkout session for `price`; the customer is created first when `customer` is `None`.
+    CreateCheckout {
+        plan: PlanId,
+        price: StripePriceId,
+        customer: Option<StripeCustomerId>,
+    },
+    SetCancelAtPeriodEnd {
+        subscription: StripeSubscriptionId,
+        cancel: bool,
+    },
+    /// Switch price now and invoice the proration immediately.
+    ChangePriceNow {
+        subscription: StripeSubscriptionId,
+        price: StripePriceId,
+        proration_date: DateTime<Utc>,
+    },
+    /// Move to `price` when the current period ends, through a subscription schedule.
+    ScheduleDowngrade {
+        subscription: StripeSubscriptionId,
+        current_price: StripePriceId,
+        price: StripePriceId,
+        effective_at: DateTime<Utc>,
+    },
+    ReleaseSchedule {
+        subscription: StripeSubscriptionId,
+    },
+    CancelNow {
+        subscription: StripeSubscriptionId,
+    },
+}
+
+/// A Stripe call with the idempotency key to reuse on every retry of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeCommand {
+    pub call: StripeCall,
+    pub idempotency_key: IdempotencyKey,
+}
+
+/// Why an audit row was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditCause {
+    StripeEvent(StripeEventId),
+    Command { name: &'static str, actor: Actor },
+    Timer(Timer),
+    Reconcile,
+}
+
+/// One row of the append-only transition log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub org_id: OrgId,
+    pub from_plan: PlanId,
+    pub from_status: SubscriptionStatus,
+    pub to_plan: PlanId,
+    pub to_status: SubscriptionStatus,
+    pub cause: AuditCause,
+    pub at: DateTime<Utc>,
+}
+
+/// A side effect of a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Stripe(StripeCommand),
+    /// Read the subscription from Stripe and feed it back as [`crate::Input::SubscriptionFetched`].
+    RefetchSubscription(StripeSubscriptionId),
+    Notify(Notice),
+    Audit(AuditEntry),
+}

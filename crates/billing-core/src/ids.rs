@@ -1,0 +1,176 @@
+//! Identifier newtypes, so an organization id can never be passed where a Stripe id is expected.
+
+use std::fmt;
+
+/// Why a string was refused as an identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("{kind} must not be empty")]
+    Empty { kind: &'static str },
+    #[error("{kind} is longer than {max} characters")]
+    TooLong { kind: &'static str, max: usize },
+    #[error("{kind} must start with `{prefix}`")]
+    WrongPrefix { kind: &'static str, prefix: &'static str },
+    #[error("{kind} may only contain letters, digits, `_`, `-`, `.` and `:`")]
+    BadCharacter { kind: &'static str },
+}
+
+/// Longest identifier we accept; Stripe documents 255 for idempotency keys and ids are far shorter.
+const MAX_ID_LEN: usize = 255;
+
+fn check(kind: &'static str, prefix: &'static str, raw: &str) -> Result<(), IdError> {
+    if raw.is_empty() {
+        return Err(IdError::Empty { kind });
+    }
+    if raw.len() > MAX_ID_LEN {
+        return Err(IdError::TooLong { kind, max: MAX_ID_LEN });
+    }
+    if !raw.starts_with(prefix) {
+        return Err(IdError::WrongPrefix { kind, prefix });
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+    if !raw.chars().all(allowed) {
+        return Err(IdError::BadCharacter { kind });
+    }
+    Ok(())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps a raw identifier.
+            ///
+            /// # Errors
+            /// Returns [`IdError`] when the value is empty, too long, lacks the expected
+            /// prefix or contains characters no such identifier uses.
+            pub fn parse(raw: impl Into<String>) -> Result<Self, IdError> {
+                let raw = raw.into();
+                check($kind, $prefix, &raw)?;
+                Ok(Self(raw))
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The host application's identifier of an organization (tenant).
+    OrgId, "organization id", ""
+);
+id_type!(
+    /// A plan's identifier in our catalog (`free`, `team`, ...).
+    PlanId, "plan id", ""
+);
+id_type!(
+    /// A Stripe customer, `cus_...`.
+    StripeCustomerId, "Stripe customer id", "cus_"
+);
+id_type!(
+    /// A Stripe subscription, `sub_...`.
+    StripeSubscriptionId, "Stripe subscription id", "sub_"
+);
+id_type!(
+    /// A Stripe price. Prices may carry custom ids, so no prefix is required.
+    StripePriceId, "Stripe price id", ""
+);
+id_type!(
+    /// A Stripe event, `evt_...`.
+    StripeEventId, "Stripe event id", "evt_"
+);
+id_type!(
+    /// A Stripe Checkout session, `cs_...`.
+    CheckoutSessionId, "Checkout session id", "cs_"
+);
+id_type!(
+    /// A Stripe invoice, `in_...`.
+    StripeInvoiceId, "Stripe invoice id", "in_"
+);
+
+/// The `Idempotency-Key` sent with one logical Stripe operation, reused on every retry of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Builds a key from the operation name, the organization and the state version the
+    /// operation was decided on, so re-running the same decision reuses the same key.
+    pub fn for_operation(operation: &str, org: &OrgId, version: u64, detail: &str) -> Self {
+        let mut key = format!("billing:{operation}:{org}:v{version}");
+        if !detail.is_empty() {
+            key.push(':');
+            key.push_str(detail);
+        }
+        key.truncate(MAX_ID_LEN);
+        Self(key)
+    }
+
+    /// The key as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripe_ids_require_their_prefix() {
+        assert!(StripeCustomerId::parse("cus_123").is_ok());
+        assert_eq!(StripeCustomerId::parse("sub_123"), Err(IdError::WrongPrefix { kind: "Stripe customer id", prefix: "cus_" }));
+        assert!(StripeEventId::parse("evt_1").is_ok());
+        assert!(CheckoutSessionId::parse("cs_test_a1").is_ok());
+    }
+
+    #[test]
+    fn empty_long_and_odd_ids_are_rejected() {
+        assert!(matches!(OrgId::parse(""), Err(IdError::Empty { .. })));
+        assert!(matches!(OrgId::parse("a".repeat(256)), Err(IdError::TooLong { .. })));
+        assert!(matches!(OrgId::parse("org 42"), Err(IdError::BadCharacter { .. })));
+        assert!(OrgId::parse("org_42").is_ok());
+    }
+
+    #[test]
+    fn idempotency_keys_are_stable_for_one_decision_and_bounded() {
+        let org = OrgId::parse("org_1").unwrap();
+        let a = IdempotencyKey::for_operation("checkout", &org, 3, "team");
+        let b = IdempotencyKey::for_operation("checkout", &org, 3, "team");
+        let c = IdempotencyKey::for_operation("checkout", &org, 4, "team");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let long = IdempotencyKey::for_operation("x", &org, 1, &"d".repeat(400));
+        assert!(long.as_str().len() <= 255);
+    }
+}

@@ -1,0 +1,174 @@
+//! What can happen to an organization's billing: facts from Stripe, user commands and timers.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CheckoutSessionId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId};
+use crate::money::Money;
+use crate::state::{BillingPeriod, SubscriptionStatus};
+
+/// A Stripe subscription as one event (or one API read) rendered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionSnapshot {
+    pub id: StripeSubscriptionId,
+    pub customer_id: StripeCustomerId,
+    /// Stripe's status; never [`SubscriptionStatus::None`].
+    pub status: SubscriptionStatus,
+    pub price_id: StripePriceId,
+    pub cancel_at_period_end: bool,
+    pub period: BillingPeriod,
+    pub canceled_at: Option<DateTime<Utc>>,
+}
+
+/// A Checkout session that Stripe reports as completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutCompletion {
+    pub session_id: CheckoutSessionId,
+    pub customer_id: Option<StripeCustomerId>,
+    pub subscription_id: Option<StripeSubscriptionId>,
+    /// `status=complete`.
+    pub complete: bool,
+    /// `payment_status` is `paid` or `no_payment_required`.
+    pub paid: bool,
+}
+
+/// An invoice event's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceFact {
+    pub invoice_id: StripeInvoiceId,
+    pub subscription_id: Option<StripeSubscriptionId>,
+    pub customer_id: Option<StripeCustomerId>,
+    pub amount: Money,
+    /// When Stripe will try again (`next_payment_attempt`), for failures.
+    pub next_attempt: Option<DateTime<Utc>>,
+}
+
+/// What a Stripe event tells us, already mapped out of Stripe's wire format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StripeFact {
+    CheckoutCompleted(CheckoutCompletion),
+    CheckoutExpired {
+        session_id: CheckoutSessionId,
+    },
+    /// `customer.subscription.created` or `.updated`.
+    SubscriptionChanged(SubscriptionSnapshot),
+    SubscriptionDeleted(SubscriptionSnapshot),
+    InvoicePaymentFailed(InvoiceFact),
+    /// `invoice.paid` or `invoice.payment_succeeded`: the same invoice counts once.
+    InvoicePaid(InvoiceFact),
+    InvoiceActionRequired(InvoiceFact),
+    ChargeRefunded {
+        customer_id: Option<StripeCustomerId>,
+        amount_refunded: Money,
+        fully_refunded: bool,
+    },
+}
+
+/// One verified Stripe event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeEvent {
+    pub id: StripeEventId,
+    /// Stripe's `created`, in Stripe's clock.
+    pub created: DateTime<Utc>,
+    pub fact: StripeFact,
+}
+
+/// Who asked for a command, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User(String),
+    Admin(String),
+    System,
+}
+
+/// Something a user or an operator asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    StartCheckout {
+        plan: PlanId,
+    },
+    /// Stripe created the session that [`Command::StartCheckout`] asked for.
+    CheckoutOpened {
+        session_id: CheckoutSessionId,
+        plan: PlanId,
+        customer_id: StripeCustomerId,
+    },
+    CancelAtPeriodEnd,
+    Reactivate,
+    ChangePlan {
+        plan: PlanId,
+    },
+    CancelScheduledChange,
+    AdminCancelNow,
+}
+
+/// A moment the state machine waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    PeriodEnd,
+    GraceExpired,
+    PendingCheckoutExpired,
+}
+
+impl Timer {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Timer::PeriodEnd => "period_end",
+            Timer::GraceExpired => "grace_expired",
+            Timer::PendingCheckoutExpired => "pending_checkout_expired",
+        }
+    }
+}
+
+/// Any input to [`crate::decide`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stripe(StripeEvent),
+    /// The subscription as Stripe's API returns it now; authoritative (settles ties, reconciles).
+    SubscriptionFetched(SubscriptionSnapshot),
+    Command {
+        actor: Actor,
+        command: Command,
+    },
+    Timer(Timer),
+}
+
+impl Input {
+    /// A short name of the input, for errors and audit rows.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Stripe(e) => e.fact.name(),
+            Input::SubscriptionFetched(_) => "subscription_fetched",
+            Input::Command { command, .. } => command.name(),
+            Input::Timer(t) => t.as_str(),
+        }
+    }
+}
+
+impl StripeFact {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StripeFact::CheckoutCompleted(_) => "checkout_completed",
+            StripeFact::CheckoutExpired { .. } => "checkout_expired",
+            StripeFact::SubscriptionChanged(_) => "subscription_changed",
+            StripeFact::SubscriptionDeleted(_) => "subscription_deleted",
+            StripeFact::InvoicePaymentFailed(_) => "invoice_payment_failed",
+            StripeFact::InvoicePaid(_) => "invoice_paid",
+            StripeFact::InvoiceActionRequired(_) => "invoice_action_required",
+            StripeFact::ChargeRefunded { .. } => "charge_refunded",
+        }
+    }
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::StartCheckout { .. } => "start_checkout",
+            Command::CheckoutOpened { .. } => "checkout_opened",
+            Command::CancelAtPeriodEnd => "cancel_at_period_end",
+            Command::Reactivate => "reactivate",
+            Command::ChangePlan { .. } => "change_plan",
+            Command::CancelScheduledChange => "cancel_scheduled_change",
+            Command::AdminCancelNow => "admin_cancel_now",
+        }
+    }
+}

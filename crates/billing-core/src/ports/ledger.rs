@@ -1,0 +1,173 @@
+//! The webhook-ledger port: every verified Stripe event, recorded once and processed to an end.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use super::repository::EventDisposition;
+use crate::ids::{OrgId, StripeEventId};
+
+/// Where an event is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventStatus {
+    Received,
+    Processing,
+    Processed,
+    Ignored,
+    Stale,
+    /// Failed and waiting for `next_attempt_at`.
+    Failed,
+    /// Gave up after the configured attempts; needs an operator (replay).
+    Dead,
+}
+
+impl EventStatus {
+    pub const ALL: [EventStatus; 7] =
+        [Self::Received, Self::Processing, Self::Processed, Self::Ignored, Self::Stale, Self::Failed, Self::Dead];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Processing => "processing",
+            Self::Processed => "processed",
+            Self::Ignored => "ignored",
+            Self::Stale => "stale",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn from_disposition(d: EventDisposition) -> Self {
+        match d {
+            EventDisposition::Processed => Self::Processed,
+            EventDisposition::Ignored => Self::Ignored,
+            EventDisposition::Stale => Self::Stale,
+        }
+    }
+}
+
+/// A verified event to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub id: StripeEventId,
+    pub event_type: String,
+    /// Stripe's `created`.
+    pub created: DateTime<Utc>,
+    pub api_version: Option<String>,
+    pub livemode: bool,
+    pub org_id: Option<OrgId>,
+    /// The raw body exactly as received.
+    pub payload: Vec<u8>,
+    /// Which configured secret verified it (its position in the list), for rotation telemetry.
+    pub verified_by: Option<u32>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Whether recording stored a new event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    Recorded,
+    /// The id was already recorded; nothing changed.
+    Duplicate,
+}
+
+/// An event leased to one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedEvent {
+    pub id: StripeEventId,
+    pub event_type: String,
+    pub created: DateTime<Utc>,
+    pub org_id: Option<OrgId>,
+    pub payload: Vec<u8>,
+    /// Attempts before this one.
+    pub attempts: u32,
+    pub holder: String,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// A ledger row, for monitoring and operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: StripeEventId,
+    pub event_type: String,
+    pub created: DateTime<Utc>,
+    pub org_id: Option<OrgId>,
+    pub status: EventStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub verified_by: Option<u32>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Which ledger rows to list; every set field narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerFilter {
+    pub status: Option<EventStatus>,
+    pub event_type: Option<String>,
+    pub org_id: Option<OrgId>,
+    /// Received at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events whose processing took longer than this after receipt.
+    pub slower_than: Option<Duration>,
+    pub limit: u32,
+}
+
+/// Why a ledger call failed. Business variants first.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("event {0} not found")]
+    NotFound(StripeEventId),
+    /// The event is no longer leased by this worker (the lease expired and was reclaimed).
+    #[error("lease on event {0} was lost")]
+    LeaseLost(StripeEventId),
+    /// Replay of an event that is still queued or in flight.
+    #[error("event {0} cannot be replayed in its current status")]
+    NotReplayable(StripeEventId),
+    #[error("database unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// The webhook ledger. Implementations must keep every guarantee across processes.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WebhookLedger: Send + Sync + 'static {
+    /// Records an event once; a known id answers [`RecordOutcome::Duplicate`] and changes nothing.
+    async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError>;
+    /// Leases up to `limit` due events (received, failed past `next_attempt_at`, or with an
+    /// expired lease) to `holder` until `now + lease`.
+    ///
+    /// MUST never lease two events of the same organization at once, and MUST hand out each
+    /// organization's events oldest Stripe `created` first.
+    async fn claim_due(&self, holder: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> Result<Vec<ClaimedEvent>, LedgerError>;
+    /// Finishes an event that needed no state change.
+    async fn complete(
+        &self,
+        id: &StripeEventId,
+        holder: &str,
+        disposition: EventDisposition,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError>;
+    /// Records a failed attempt and when to try again.
+    async fn fail(&self, id: &StripeEventId, holder: &str, error: &str, next_attempt_at: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Gives up on an event.
+    async fn dead_letter(&self, id: &StripeEventId, holder: &str, error: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Returns a leased event unprocessed (on shutdown), due again at once.
+    async fn release(&self, id: &StripeEventId, holder: &str) -> Result<(), LedgerError>;
+    /// Sets the organization of an event once it is known.
+    async fn assign_org(&self, id: &StripeEventId, org: &OrgId) -> Result<(), LedgerError>;
+    /// Moves a finished or dead event back to due and writes an audit note.
+    async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
+    async fn get(&self, id: &StripeEventId) -> Result<Option<LedgerEntry>, LedgerError>;
+    async fn list(&self, filter: &LedgerFilter) -> Result<Vec<LedgerEntry>, LedgerError>;
+    /// Event ids stored more than once; the unique constraint keeps this empty.
+    async fn duplicate_ids(&self) -> Result<Vec<StripeEventId>, LedgerError>;
+    /// Events not yet finished (received, processing, failed).
+    async fn backlog(&self) -> Result<u64, LedgerError>;
+}

@@ -1,0 +1,34 @@
+//! The ports: traits the use cases need from the outside world, implemented by adapters.
+//!
+//! Adapters are shared with `Arc`, so no port requires `Clone`; with the `mocks` feature each
+//! trait has a mockall `Mock*` twin for other crates' tests.
+
+mod clock;
+mod decoder;
+mod ledger;
+mod notifier;
+mod payment;
+mod repository;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use decoder::{DecodeError, DecodedEvent, EventDecoder};
+pub use ledger::{ClaimedEvent, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger};
+pub use notifier::{Notifier, NotifyError};
+pub use payment::{
+    CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
+    ScheduledDowngrade,
+};
+pub use repository::{BillingRepository, Commit, EventDisposition, EventDone, OutboxItem, RepositoryError};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use decoder::MockEventDecoder;
+#[cfg(any(test, feature = "mocks"))]
+pub use ledger::MockWebhookLedger;
+#[cfg(any(test, feature = "mocks"))]
+pub use notifier::MockNotifier;
+#[cfg(any(test, feature = "mocks"))]
+pub use payment::MockPaymentProvider;
+#[cfg(any(test, feature = "mocks"))]
+pub use repository::MockBillingRepository;

@@ -1,0 +1,136 @@
+//! The payment-provider port: the Stripe operations the use cases need, in domain terms.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
+use crate::input::SubscriptionSnapshot;
+use crate::money::Money;
+
+/// A Checkout session to open in subscription mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    pub org_id: OrgId,
+    pub customer: StripeCustomerId,
+    pub price: StripePriceId,
+    /// Must keep the literal `{CHECKOUT_SESSION_ID}` for Stripe to substitute.
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+/// An opened Checkout session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutSession {
+    pub id: CheckoutSessionId,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A Checkout session as Stripe reports it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutSessionInfo {
+    pub id: CheckoutSessionId,
+    /// `status=complete`.
+    pub complete: bool,
+    /// `payment_status` is `paid` or `no_payment_required`.
+    pub paid: bool,
+    pub customer: Option<StripeCustomerId>,
+    pub subscription: Option<StripeSubscriptionId>,
+    /// `client_reference_id` or `metadata.org_id`, whichever is set.
+    pub org_reference: Option<String>,
+}
+
+/// A billing-portal session; the URL is short-lived and never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalSession {
+    pub url: String,
+}
+
+/// An immediate price change with proration invoiced now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceChange {
+    pub customer: StripeCustomerId,
+    pub subscription: StripeSubscriptionId,
+    pub price: StripePriceId,
+    pub proration_date: DateTime<Utc>,
+}
+
+/// A downgrade at period end through a subscription schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledDowngrade {
+    pub subscription: StripeSubscriptionId,
+    pub current_price: StripePriceId,
+    pub price: StripePriceId,
+    pub effective_at: DateTime<Utc>,
+}
+
+/// What Stripe's invoice preview says a price change would cost now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProrationPreview {
+    /// The sum of the proration lines.
+    pub proration: Money,
+    /// The preview invoice's `amount_due`.
+    pub amount_due: Money,
+    pub proration_date: DateTime<Utc>,
+}
+
+/// Why a payment-provider call failed. Business variants first.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("card declined ({code})")]
+    CardDeclined { code: String, decline_code: Option<String>, user_message: Option<String> },
+    #[error("request rejected by the provider (param {param:?})")]
+    InvalidRequest { param: Option<String>, code: Option<String> },
+    #[error("{resource} not found at the provider")]
+    NotFound { resource: String },
+    #[error("payment provider is not configured")]
+    NotConfigured,
+    #[error("payment provider rate limit reached")]
+    RateLimited,
+    #[error("payment provider timed out")]
+    Timeout,
+    #[error("payment provider unavailable")]
+    Unavailable,
+    #[error("payment provider rejected our credentials")]
+    Authentication,
+    #[error("payment provider denied permission")]
+    PermissionDenied,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl PaymentError {
+    /// True for failures where trying the same call later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::RateLimited | Self::Timeout | Self::Unavailable)
+    }
+}
+
+/// The payment provider (Stripe). Every mutating call takes the idempotency key to reuse on retries.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PaymentProvider: Send + Sync + 'static {
+    /// Creates a customer tagged with `metadata[org_id]`.
+    async fn create_customer(&self, org: &OrgId, email: Option<String>, key: &IdempotencyKey) -> Result<StripeCustomerId, PaymentError>;
+    async fn create_checkout_session(&self, request: &CheckoutRequest, key: &IdempotencyKey) -> Result<CheckoutSession, PaymentError>;
+    async fn retrieve_checkout_session(&self, id: &CheckoutSessionId) -> Result<CheckoutSessionInfo, PaymentError>;
+    async fn create_portal_session(
+        &self,
+        customer: &StripeCustomerId,
+        return_url: &str,
+        key: &IdempotencyKey,
+    ) -> Result<PortalSession, PaymentError>;
+    async fn retrieve_subscription(&self, id: &StripeSubscriptionId) -> Result<SubscriptionSnapshot, PaymentError>;
+    async fn set_cancel_at_period_end(
+        &self,
+        id: &StripeSubscriptionId,
+        cancel: bool,
+        key: &IdempotencyKey,
+    ) -> Result<SubscriptionSnapshot, PaymentError>;
+    async fn change_price_now(&self, change: &PriceChange, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError>;
+    async fn schedule_downgrade(&self, downgrade: &ScheduledDowngrade, key: &IdempotencyKey) -> Result<(), PaymentError>;
+    /// Releases the subscription's schedule, keeping the subscription as it is now.
+    async fn release_schedule(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<(), PaymentError>;
+    async fn cancel_now(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError>;
+    async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError>;
+}

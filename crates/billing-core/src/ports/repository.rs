@@ -1,0 +1,100 @@
+//! The billing-repository port: organizations' billing state, audit trail and notification outbox.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::effect::AuditEntry;
+use crate::ids::{OrgId, PlanId, StripeCustomerId, StripeEventId, StripeSubscriptionId};
+use crate::notice::Notice;
+use crate::state::BillingState;
+
+/// How a webhook event ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventDisposition {
+    /// It changed (or confirmed) the state.
+    Processed,
+    /// Its type or content does not concern billing state.
+    Ignored,
+    /// It was older than what we already applied.
+    Stale,
+}
+
+/// Marks a ledger event finished in the same transaction as the state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDone {
+    pub event_id: StripeEventId,
+    /// The worker holding the lease; the commit fails if the lease was lost.
+    pub holder: String,
+    pub disposition: EventDisposition,
+}
+
+/// Everything one decision writes, atomically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// The new state; its `version()` is the version it was loaded at (the expected version).
+    pub state: BillingState,
+    pub audit: Vec<AuditEntry>,
+    pub notices: Vec<Notice>,
+    pub event: Option<EventDone>,
+    /// When the next timer of this organization falls due, for the timer scan.
+    pub next_timer_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+/// A notice waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub org_id: OrgId,
+    pub notice: Notice,
+    pub attempts: u32,
+}
+
+/// Why a repository call failed. Business variants first.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// Someone else saved this organization since it was loaded; reload and decide again.
+    #[error("organization {org} changed concurrently (expected version {expected})")]
+    VersionConflict { org: OrgId, expected: u64 },
+    #[error("organization {0} not found")]
+    NotFound(OrgId),
+    /// The Stripe customer or subscription already belongs to another organization.
+    #[error("Stripe identifier already belongs to another organization")]
+    OwnershipConflict,
+    /// The ledger event is no longer leased by this worker.
+    #[error("lease on event {0} was lost")]
+    LeaseLost(StripeEventId),
+    #[error("database unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Stores billing state. Implementations must keep every guarantee across processes.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait BillingRepository: Send + Sync + 'static {
+    /// Loads the organization, creating it on `free_plan` at version 0 on first reference.
+    async fn load_or_create(&self, org: &OrgId, free_plan: &PlanId) -> Result<BillingState, RepositoryError>;
+    async fn load(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError>;
+    async fn find_by_customer(&self, customer: &StripeCustomerId) -> Result<Option<OrgId>, RepositoryError>;
+    async fn find_by_subscription(&self, subscription: &StripeSubscriptionId) -> Result<Option<OrgId>, RepositoryError>;
+    /// Writes a decision atomically: state (if `version` still matches, then bumped by one),
+    /// audit rows, outbox rows and the event's final status. Returns the new version.
+    ///
+    /// # Errors
+    /// - MUST return [`RepositoryError::VersionConflict`] and write nothing when the stored
+    ///   version differs from `commit.state.version()`.
+    /// - MUST return [`RepositoryError::LeaseLost`] and write nothing when `commit.event` names a
+    ///   holder that no longer holds the event.
+    async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError>;
+    /// Organizations whose next timer is due at `now`, oldest first.
+    async fn due_timers(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
+    /// Organizations in `past_due`, for monitoring.
+    async fn past_due(&self, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
+    /// The newest audit rows of an organization, newest first.
+    async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError>;
+    /// Takes up to `limit` undelivered notices, leasing them until `lease_until`.
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError>;
+    async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+}

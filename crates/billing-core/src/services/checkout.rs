@@ -1,0 +1,138 @@
+//! Checkout: start a session (EC-18 guard), verify the return (Phase 3), open the billing portal.
+
+use super::effects::settle_refetches;
+use super::{BillingError, BillingService};
+use crate::decide::{decide, Decision, Outcome};
+use crate::effect::{Effect, StripeCall};
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeSubscriptionId};
+use crate::input::{Actor, Command, Input};
+use crate::policy::Policy;
+use crate::ports::{BillingRepository, CheckoutRequest, CheckoutSession, Clock, PaymentProvider, PortalSession};
+use crate::state::{BillingState, SubscriptionStatus};
+
+/// A session the customer should be redirected to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutStarted {
+    pub session: CheckoutSession,
+    pub plan: PlanId,
+}
+
+/// What the return from Checkout proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutVerification {
+    pub complete: bool,
+    pub paid: bool,
+    pub plan: PlanId,
+    pub status: SubscriptionStatus,
+}
+
+impl<R, P, C> BillingService<R, P, C>
+where
+    R: BillingRepository + ?Sized,
+    P: PaymentProvider + ?Sized,
+    C: Clock + ?Sized,
+{
+    /// Opens a Checkout session for `plan`, creating the Stripe customer first if needed.
+    ///
+    /// # Errors
+    /// [`BillingError::Transition`] (already subscribed, checkout in progress, plan not for sale),
+    /// or Stripe and storage failures; nothing is saved when Stripe fails.
+    pub async fn start_checkout(
+        &self,
+        org: &OrgId,
+        actor: Actor,
+        plan: PlanId,
+        email: Option<String>,
+    ) -> Result<CheckoutStarted, BillingError> {
+        let loaded = self.state(org).await?;
+        let now = self.clock.now();
+        let decision = decide(
+            &self.rules,
+            &loaded,
+            Input::Command { actor: actor.clone(), command: Command::StartCheckout { plan: plan.clone() } },
+            now,
+        )?;
+        let Some((price, customer, key)) = decision.effects.iter().find_map(|e| match e {
+            Effect::Stripe(cmd) => match &cmd.call {
+                StripeCall::CreateCheckout { price, customer, .. } => Some((price.clone(), customer.clone(), cmd.idempotency_key.clone())),
+                _ => None,
+            },
+            _ => None,
+        }) else {
+            return Err(BillingError::Payment(crate::ports::PaymentError::Unknown(anyhow::anyhow!(
+                "checkout decision without a checkout call"
+            ))));
+        };
+        let customer = match customer {
+            Some(c) => c,
+            None => {
+                let customer_key = IdempotencyKey::for_operation("customer", org, loaded.version(), "");
+                self.payments.create_customer(org, email, &customer_key).await?
+            }
+        };
+        let request = CheckoutRequest {
+            org_id: org.clone(),
+            customer: customer.clone(),
+            price,
+            success_url: self.urls.checkout_success.clone(),
+            cancel_url: self.urls.checkout_cancel.clone(),
+        };
+        let session = self.payments.create_checkout_session(&request, &key).await?;
+        let opened = Command::CheckoutOpened { session_id: session.id.clone(), plan: plan.clone(), customer_id: customer };
+        self.record_opened(org, actor, opened).await?;
+        Ok(CheckoutStarted { session, plan })
+    }
+
+    /// Remembers the opened session as the pending checkout.
+    async fn record_opened(&self, org: &OrgId, actor: Actor, command: Command) -> Result<(), BillingError> {
+        self.decide_and_commit(org, |loaded, now| {
+            let input = Input::Command { actor: actor.clone(), command: command.clone() };
+            async move { Ok(decide(&self.rules, &loaded, input, now)?) }
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Verifies a session the customer returned from (never trusting the redirect alone), and
+    /// applies the subscription at once when it is paid, so the page shows the new plan (EC-17).
+    ///
+    /// # Errors
+    /// [`BillingError::SessionNotOwned`] when the session is another organization's.
+    pub async fn verify_checkout(&self, org: &OrgId, session_id: &CheckoutSessionId) -> Result<CheckoutVerification, BillingError> {
+        let info = self.payments.retrieve_checkout_session(session_id).await?;
+        let loaded = self.state(org).await?;
+        let by_reference = info.org_reference.as_deref() == Some(org.as_str());
+        let by_customer = info.customer.is_some() && info.customer.as_ref() == loaded.customer_id();
+        if !(by_reference || by_customer) {
+            return Err(BillingError::SessionNotOwned);
+        }
+        let mut state = loaded.clone();
+        if let (true, Some(subscription)) = (Policy::may_provision_from_checkout(info.complete, info.paid), info.subscription.clone()) {
+            state = self.apply_fetched(org, &subscription).await?;
+        }
+        let plan = state.plan().clone();
+        Ok(CheckoutVerification { complete: info.complete, paid: info.paid, plan, status: state.status() })
+    }
+
+    /// Reads the subscription from Stripe and applies it as the truth.
+    pub(super) async fn apply_fetched(&self, org: &OrgId, subscription: &StripeSubscriptionId) -> Result<BillingState, BillingError> {
+        self.decide_and_commit(org, |loaded, now| async move {
+            let seed =
+                Decision { state: loaded, effects: vec![Effect::RefetchSubscription(subscription.clone())], outcome: Outcome::Applied };
+            Ok(settle_refetches(&self.rules, self.payments.as_ref(), seed, now).await?)
+        })
+        .await
+    }
+
+    /// A short-lived Stripe billing-portal link (Phase 1); created per click, never stored.
+    ///
+    /// # Errors
+    /// [`BillingError::NoCustomer`] before the first checkout.
+    pub async fn portal_link(&self, org: &OrgId) -> Result<PortalSession, BillingError> {
+        let state = self.state(org).await?;
+        let customer = state.customer_id().ok_or(BillingError::NoCustomer)?;
+        let now = self.clock.now();
+        let key = IdempotencyKey::for_operation("portal", org, state.version(), &now.timestamp_millis().to_string());
+        Ok(self.payments.create_portal_session(customer, &self.urls.portal_return, &key).await?)
+    }
+}

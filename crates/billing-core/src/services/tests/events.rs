@@ -1,0 +1,222 @@
+use super::*;
+use crate::ports::{
+    ClaimedEvent, DecodeError, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError, RepositoryError,
+};
+use crate::retry::RetryPolicy;
+use crate::services::{EventProcessor, ProcessOutcome};
+
+type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
+
+fn processor(
+    repo: MockBillingRepository,
+    ledger: MockWebhookLedger,
+    payments: MockPaymentProvider,
+    decoder: MockEventDecoder,
+) -> Processor {
+    EventProcessor::new(
+        Arc::new(repo),
+        Arc::new(ledger),
+        Arc::new(payments),
+        Arc::new(decoder),
+        Arc::new(ManualClock::new(at(1000))),
+        Arc::new(rules()),
+        RetryPolicy { max_attempts: 3, ..RetryPolicy::default() },
+    )
+}
+
+fn claimed(org_id: Option<&str>, attempts: u32) -> ClaimedEvent {
+    ClaimedEvent {
+        id: event_id("evt_1"),
+        event_type: "customer.subscription.updated".into(),
+        created: at(10),
+        org_id: org_id.map(org),
+        payload: b"{}".to_vec(),
+        attempts,
+        holder: "w1".into(),
+        lease_until: at(1030),
+    }
+}
+
+fn decodes_to(decoder: &mut MockEventDecoder, fact: Option<StripeFact>, hint: Option<&str>) {
+    let decoded = DecodedEvent { event: fact.map(|f| event(1, 10, f)), org_hint: hint.map(org), customer: Some(customer("cus_1")) };
+    decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
+}
+
+/// The decoder returns `ev` with no organization hint and no customer.
+fn decodes_event(decoder: &mut MockEventDecoder, ev: crate::input::StripeEvent) {
+    let decoded = DecodedEvent { event: Some(ev), org_hint: None, customer: None };
+    decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
+}
+
+fn team_snapshot() -> StripeFact {
+    StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active))
+}
+
+#[tokio::test]
+async fn event_is_applied_and_marked_done_in_one_commit() {
+    let (mut repo, ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, Some(team_snapshot()), None);
+    loads(&mut repo, new_org());
+    repo.expect_commit()
+        .withf(|c| {
+            c.state.plan() == &plan("team")
+                && c.audit.len() == 1
+                && c.event
+                    .as_ref()
+                    .is_some_and(|e| e.event_id == event_id("evt_1") && e.holder == "w1" && e.disposition == EventDisposition::Processed)
+        })
+        .times(1)
+        .returning(|_| Ok(1));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
+
+#[tokio::test]
+async fn event_for_an_unknown_organization_is_retried_with_backoff_not_dropped() {
+    let (mut repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, Some(team_snapshot()), None);
+    repo.expect_find_by_customer().returning(|_| Ok(None));
+    repo.expect_find_by_subscription().returning(|_| Ok(None));
+    repo.expect_commit().never();
+    ledger
+        .expect_fail()
+        .withf(|id, holder, _, next| id == &event_id("evt_1") && holder == "w1" && *next >= at(1002) && *next < at(1003))
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(None, 0)).await.unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Retry { .. }));
+}
+
+#[tokio::test]
+async fn organization_found_through_the_customer_is_assigned_to_the_event() {
+    let (mut repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, Some(team_snapshot()), None);
+    repo.expect_find_by_customer().returning(|_| Ok(Some(org("org_7"))));
+    ledger.expect_assign_org().withf(|_, o| o == &org("org_7")).times(1).returning(|_, _| Ok(()));
+    repo.expect_load_or_create().withf(|o, _| o == &org("org_7")).returning(|_, _| Ok(BillingState::new(org("org_7"), plan("free"))));
+    repo.expect_commit().times(1).returning(|_| Ok(1));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(None, 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
+
+#[tokio::test]
+async fn failing_on_the_last_attempt_dead_letters_the_event() {
+    let (mut repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, Some(team_snapshot()), Some("org_1"));
+    repo.expect_load_or_create().returning(|_, _| Err(RepositoryError::Unavailable));
+    ledger.expect_fail().never();
+    ledger.expect_dead_letter().times(1).returning(|_, _, _, _| Ok(()));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 2)).await.unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Dead { .. }));
+}
+
+#[tokio::test]
+async fn malformed_payload_goes_straight_to_the_dead_letter() {
+    let (repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decoder.expect_decode().returning(|_| Err(DecodeError::Malformed("no data.object".into())));
+    ledger.expect_dead_letter().times(1).returning(|_, _, _, _| Ok(()));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Dead { .. }));
+}
+
+#[tokio::test]
+async fn event_types_billing_ignores_are_completed_as_ignored() {
+    let (repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, None, None);
+    ledger.expect_complete().withf(|_, _, d, _| *d == EventDisposition::Ignored).times(1).returning(|_, _, _, _| Ok(()));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(None, 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Ignored));
+}
+
+#[tokio::test]
+async fn same_second_tie_is_settled_by_reading_the_subscription_from_stripe() {
+    let (mut repo, ledger, mut payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    // The stored state's watermark is evt_1 at second 10; this event is evt_2 in the same second.
+    decodes_event(&mut decoder, event(2, 10, StripeFact::SubscriptionChanged(snapshot("price_solo", SubscriptionStatus::Active))));
+    loads(&mut repo, team_state());
+    payments.expect_retrieve_subscription().times(1).returning(|_| Ok(snapshot("price_enterprise", SubscriptionStatus::Active)));
+    repo.expect_commit().withf(|c| c.state.plan() == &plan("enterprise")).times(1).returning(|_| Ok(5));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
+
+#[tokio::test]
+async fn tie_without_a_stripe_key_applies_the_events_own_snapshot() {
+    let (mut repo, ledger, mut payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_event(&mut decoder, event(2, 10, StripeFact::SubscriptionChanged(snapshot("price_solo", SubscriptionStatus::Active))));
+    loads(&mut repo, team_state());
+    payments.expect_retrieve_subscription().returning(|_| Err(PaymentError::NotConfigured));
+    repo.expect_commit().withf(|c| c.state.plan() == &plan("solo")).times(1).returning(|_| Ok(5));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
+
+#[tokio::test]
+async fn stale_event_is_completed_as_stale_without_a_state_write() {
+    let (mut repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_event(&mut decoder, event(0, 5, team_snapshot()));
+    loads(&mut repo, team_state());
+    repo.expect_commit().never();
+    ledger.expect_complete().withf(|_, _, d, _| *d == EventDisposition::Stale).times(1).returning(|_, _, _, _| Ok(()));
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Stale));
+}
+
+fn delivery(org_hint: Option<&str>) -> crate::services::VerifiedDelivery {
+    crate::services::VerifiedDelivery {
+        id: event_id("evt_1"),
+        event_type: "invoice.paid".into(),
+        created: at(10),
+        api_version: Some("2026-10-28.endive".into()),
+        livemode: false,
+        org_hint: org_hint.map(org),
+        customer: Some(customer("cus_1")),
+        payload: b"{}".to_vec(),
+        verified_by: 1,
+    }
+}
+
+fn intake(
+    repo: MockBillingRepository,
+    ledger: MockWebhookLedger,
+) -> crate::services::WebhookIntake<MockBillingRepository, MockWebhookLedger, ManualClock> {
+    crate::services::WebhookIntake::new(Arc::new(repo), Arc::new(ledger), Arc::new(ManualClock::new(at(11))), Arc::new(rules()))
+}
+
+#[tokio::test]
+async fn a_delivery_naming_its_organization_creates_it_and_is_recorded_with_it() {
+    let (mut repo, mut ledger) = (MockBillingRepository::new(), MockWebhookLedger::new());
+    repo.expect_load_or_create().withf(|o, p| o == &org("org_1") && p == &plan("free")).times(1).returning(|_, _| Ok(new_org()));
+    ledger
+        .expect_record()
+        .withf(|e| e.org_id == Some(org("org_1")) && e.verified_by == Some(1) && e.received_at == at(11))
+        .times(1)
+        .returning(|_| Ok(crate::ports::RecordOutcome::Recorded));
+    assert_eq!(intake(repo, ledger).record(delivery(Some("org_1"))).await.unwrap(), crate::ports::RecordOutcome::Recorded);
+}
+
+#[tokio::test]
+async fn a_delivery_for_an_unknown_customer_is_recorded_without_an_organization() {
+    let (mut repo, mut ledger) = (MockBillingRepository::new(), MockWebhookLedger::new());
+    repo.expect_find_by_customer().returning(|_| Ok(None));
+    ledger.expect_record().withf(|e| e.org_id.is_none()).times(1).returning(|_| Ok(crate::ports::RecordOutcome::Duplicate));
+    assert_eq!(intake(repo, ledger).record(delivery(None)).await.unwrap(), crate::ports::RecordOutcome::Duplicate);
+}
+
+#[tokio::test]
+async fn an_unavailable_ledger_is_reported_so_the_delivery_is_not_acknowledged() {
+    let (mut repo, mut ledger) = (MockBillingRepository::new(), MockWebhookLedger::new());
+    repo.expect_find_by_customer().returning(|_| Ok(Some(org("org_1"))));
+    ledger.expect_record().returning(|_| Err(crate::ports::LedgerError::Unavailable));
+    let err = intake(repo, ledger).record(delivery(None)).await.unwrap_err();
+    assert!(matches!(err, crate::services::IntakeError::Ledger(crate::ports::LedgerError::Unavailable)));
+}

@@ -1,0 +1,55 @@
+//! Use-case tests against mockall mocks of every port.
+
+mod checkout;
+mod commands;
+mod events;
+mod proration;
+
+use std::sync::Arc;
+
+use super::{BillingService, ReturnUrls};
+use crate::input::{Input, StripeFact};
+use crate::ports::{ManualClock, MockBillingRepository, MockPaymentProvider};
+use crate::state::{BillingState, SubscriptionStatus};
+use crate::testing::*;
+
+type Service = BillingService<MockBillingRepository, MockPaymentProvider, ManualClock>;
+
+fn urls() -> ReturnUrls {
+    ReturnUrls {
+        checkout_success: "https://app.example/billing?session_id={CHECKOUT_SESSION_ID}".into(),
+        checkout_cancel: "https://app.example/billing".into(),
+        portal_return: "https://app.example/billing".into(),
+    }
+}
+
+fn service(repo: MockBillingRepository, payments: MockPaymentProvider, now: i64) -> Service {
+    BillingService::new(Arc::new(repo), Arc::new(payments), Arc::new(ManualClock::new(at(now))), Arc::new(rules()), urls())
+}
+
+/// `org_1` on an active Team subscription, stored at version 4.
+fn team_state() -> BillingState {
+    let rules = rules();
+    let ev = event(1, 10, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)));
+    let mut parts =
+        crate::decide::decide(&rules, &new_org(), Input::Stripe(ev), at(10)).map(|d| d.state.to_parts()).unwrap_or_else(|e| panic!("{e}"));
+    parts.version = 4;
+    BillingState::from_parts(parts)
+}
+
+fn loads(repo: &mut MockBillingRepository, state: BillingState) {
+    repo.expect_load_or_create().returning(move |_, _| Ok(state.clone()));
+}
+
+#[tokio::test]
+async fn services_work_over_trait_objects_so_the_store_can_be_chosen_at_run_time() {
+    use crate::ports::{BillingRepository, Clock, PaymentProvider};
+    let mut mock = MockBillingRepository::new();
+    loads(&mut mock, team_state());
+    let repo: Arc<dyn BillingRepository> = Arc::new(mock);
+    let payments: Arc<dyn PaymentProvider> = Arc::new(MockPaymentProvider::new());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at(0)));
+    let service: BillingService<dyn BillingRepository, dyn PaymentProvider, dyn Clock> =
+        BillingService::new(repo, payments, clock, Arc::new(rules()), urls());
+    assert_eq!(service.state(&org("org_1")).await.unwrap().plan(), &plan("team"));
+}

@@ -1,0 +1,147 @@
+//! Strategies for random billing inputs: Stripe events, commands, timers and clocks.
+
+use billing_core::testing::*;
+use billing_core::{
+    decide, Actor, BillingPeriod, BillingState, CheckoutCompletion, Command, Decision, Effect, Input, Rules, StripeEvent, StripeFact,
+    SubscriptionSnapshot, SubscriptionStatus, Timer,
+};
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+
+pub const PRICES: [&str; 3] = ["price_solo", "price_team", "price_enterprise"];
+pub const PLANS: [&str; 4] = ["free", "solo", "team", "enterprise"];
+
+pub fn status() -> impl Strategy<Value = SubscriptionStatus> {
+    prop::sample::select(SubscriptionStatus::ALL[1..].to_vec())
+}
+
+/// A snapshot of `sub_1` or `sub_2` with a random price, status, flag and period.
+pub fn snapshot_strategy() -> impl Strategy<Value = SubscriptionSnapshot> {
+    (prop::sample::select(vec!["sub_1", "sub_2"]), prop::sample::select(PRICES.to_vec()), status(), any::<bool>(), 0i64..3).prop_map(
+        |(s, p, st, cancel, n)| SubscriptionSnapshot {
+            id: sub(s),
+            customer_id: customer("cus_1"),
+            status: st,
+            price_id: price(p),
+            cancel_at_period_end: cancel,
+            period: period(n * 30 * DAY),
+            canceled_at: None,
+        },
+    )
+}
+
+pub fn fact_strategy() -> impl Strategy<Value = StripeFact> {
+    prop_oneof![
+        4 => snapshot_strategy().prop_map(StripeFact::SubscriptionChanged),
+        1 => snapshot_strategy().prop_map(|mut s| { s.status = SubscriptionStatus::Canceled; StripeFact::SubscriptionDeleted(s) }),
+        2 => (0u8..4, 100i64..50_000).prop_map(|(n, c)| StripeFact::InvoicePaymentFailed(invoice_fact(&format!("in_{n}"), c))),
+        2 => (0u8..4, 100i64..50_000).prop_map(|(n, c)| StripeFact::InvoicePaid(invoice_fact(&format!("in_{n}"), c))),
+        1 => (any::<bool>(), any::<bool>()).prop_map(|(complete, paid)| StripeFact::CheckoutCompleted(CheckoutCompletion {
+            session_id: session("cs_1"), customer_id: Some(customer("cus_1")), subscription_id: Some(sub("sub_1")), complete, paid })),
+        1 => Just(StripeFact::CheckoutExpired { session_id: session("cs_1") }),
+        1 => (1i64..10_000).prop_map(|c| StripeFact::ChargeRefunded { customer_id: None, amount_refunded: usd(c), fully_refunded: false }),
+    ]
+}
+
+pub fn command_strategy() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        prop::sample::select(PLANS.to_vec()).prop_map(|p| Command::StartCheckout { plan: plan(p) }),
+        prop::sample::select(PLANS[1..].to_vec()).prop_map(|p| Command::CheckoutOpened {
+            session_id: session("cs_1"),
+            plan: plan(p),
+            customer_id: customer("cus_1")
+        }),
+        Just(Command::CancelAtPeriodEnd),
+        Just(Command::Reactivate),
+        prop::sample::select(PLANS.to_vec()).prop_map(|p| Command::ChangePlan { plan: plan(p) }),
+        Just(Command::CancelScheduledChange),
+        Just(Command::AdminCancelNow),
+    ]
+}
+
+pub fn timer_strategy() -> impl Strategy<Value = Timer> {
+    prop::sample::select(vec![Timer::PeriodEnd, Timer::GraceExpired, Timer::PendingCheckoutExpired])
+}
+
+/// Any input with an event id `evt_{n}` and a Stripe time within 100 days, plus a random "now".
+pub fn step_strategy() -> impl Strategy<Value = (Input, DateTime<Utc>)> {
+    let input = prop_oneof![
+        5 => (0u32..40, 0i64..100 * DAY, fact_strategy()).prop_map(|(n, t, f)| Input::Stripe(event(n, t, f))),
+        1 => snapshot_strategy().prop_map(Input::SubscriptionFetched),
+        2 => command_strategy().prop_map(|c| Input::Command { actor: Actor::System, command: c }),
+        2 => timer_strategy().prop_map(Input::Timer),
+    ];
+    (input, (0i64..120 * DAY).prop_map(at))
+}
+
+/// Applies `input`, keeping the old state when the transition is refused.
+pub fn step(rules: &Rules, state: &BillingState, input: Input, now: DateTime<Utc>) -> BillingState {
+    decide(rules, state, input, now).map(|d: Decision| d.state).unwrap_or_else(|_| state.clone())
+}
+
+/// Applies a Stripe event, settling a tie or refetch with `truth` (what Stripe returns now).
+pub fn step_with_truth(rules: &Rules, state: &BillingState, ev: StripeEvent, truth: &SubscriptionSnapshot) -> BillingState {
+    let now = ev.created;
+    let Ok(d) = decide(rules, state, Input::Stripe(ev), now) else { return state.clone() };
+    let mut next = d.state;
+    if d.effects.iter().any(|e| matches!(e, Effect::RefetchSubscription(_))) {
+        next = step(rules, &next, Input::SubscriptionFetched(truth.clone()), now);
+    }
+    next
+}
+
+/// A realistic, complete event stream of one subscription: snapshots at non-decreasing seconds
+/// (some in the same second), with invoices interleaved. Returns the events and the final snapshot.
+pub fn lifecycle_strategy() -> impl Strategy<Value = (Vec<StripeEvent>, SubscriptionSnapshot)> {
+    let snap = (
+        prop::sample::select(PRICES.to_vec()),
+        prop::sample::select(vec![
+            SubscriptionStatus::Active,
+            SubscriptionStatus::PastDue,
+            SubscriptionStatus::Trialing,
+            SubscriptionStatus::Active,
+        ]),
+        any::<bool>(),
+        0i64..2,
+        0i64..3,
+    );
+    (prop::collection::vec(snap, 1..7), any::<bool>()).prop_map(|(snaps, deleted)| {
+        let mut events = Vec::new();
+        let mut t = 10;
+        let mut last = None;
+        for (i, (p, st, cancel, same_second, n)) in snaps.into_iter().enumerate() {
+            t += if same_second == 1 { 0 } else { 1 + n * 7 };
+            let s = SubscriptionSnapshot {
+                id: sub("sub_1"),
+                customer_id: customer("cus_1"),
+                status: st,
+                price_id: price(p),
+                cancel_at_period_end: cancel,
+                period: period(0),
+                canceled_at: None,
+            };
+            let idx = u32::try_from(i).unwrap_or(0);
+            events.push(event(100 + idx, t, StripeFact::SubscriptionChanged(s.clone())));
+            let invoice = invoice_fact(&format!("in_{idx}"), 9_900);
+            let fact = if st == SubscriptionStatus::PastDue {
+                StripeFact::InvoicePaymentFailed(invoice)
+            } else {
+                StripeFact::InvoicePaid(invoice)
+            };
+            events.push(event(200 + idx, t, fact));
+            last = Some(s);
+        }
+        let mut last = last.unwrap_or_else(|| snapshot("price_team", SubscriptionStatus::Active));
+        if deleted {
+            last.status = SubscriptionStatus::Canceled;
+            last.canceled_at = Some(at(t + 50));
+            events.push(event(999, t + 50, StripeFact::SubscriptionDeleted(last.clone())));
+        }
+        (events, last)
+    })
+}
+
+/// The parts of a state that a complete stream determines, whatever the arrival order.
+pub fn essence(s: &BillingState) -> (String, SubscriptionStatus, bool, Option<BillingPeriod>, Option<String>) {
+    (s.plan().to_string(), s.status(), s.cancel_at_period_end(), s.period(), s.subscription_id().map(ToString::to_string))
+}
