@@ -1,0 +1,93 @@
+//! The [`EventDecoder`] port: a stored payload to a [`StripeEvent`], or "ignored".
+
+use billing_core::ports::{DecodeError, DecodedEvent, EventDecoder};
+use billing_core::{CheckoutCompletion, CheckoutSessionId, StripeEvent, StripeFact, SubscriptionSnapshot};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{read_event, EnvelopeError};
+use crate::convert::{charge_refunded, invoice_fact, parse_id, ConvertError, InvoiceAmount};
+use crate::wire;
+
+/// Decodes Stripe webhook payloads (already verified and stored) into billing-core inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StripeEventDecoder;
+
+impl StripeEventDecoder {
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl EventDecoder for StripeEventDecoder {
+    fn decode(&self, payload: &[u8]) -> Result<DecodedEvent, DecodeError> {
+        let (event, envelope) = read_event(payload).map_err(|error| match error {
+            EnvelopeError::BadField(convert) => DecodeError::from(convert),
+            other @ EnvelopeError::NotAnEvent(_) => DecodeError::Malformed(describe(&other)),
+        })?;
+        let fact = fact_for(&event.event_type, event.data.object)?;
+        Ok(DecodedEvent {
+            event: fact.map(|fact| StripeEvent { id: envelope.id.clone(), created: envelope.created, fact }),
+            org_hint: envelope.org_hint,
+            customer: envelope.customer,
+        })
+    }
+}
+
+/// The fact an event states, or `None` for types the billing state does not depend on.
+///
+/// `invoice.paid` and `invoice.payment_succeeded` carry the same invoice and both map to
+/// [`StripeFact::InvoicePaid`] with its id; the core counts an invoice once.
+fn fact_for(event_type: &str, object: Value) -> Result<Option<StripeFact>, DecodeError> {
+    let fact = match event_type {
+        "checkout.session.completed" => {
+            StripeFact::CheckoutCompleted(CheckoutCompletion::try_from(&read::<wire::CheckoutSession>(object)?)?)
+        }
+        "checkout.session.expired" => {
+            StripeFact::CheckoutExpired { session_id: parse_id::<CheckoutSessionId>("id", &read::<wire::CheckoutSession>(object)?.id)? }
+        }
+        "customer.subscription.created" | "customer.subscription.updated" => {
+            StripeFact::SubscriptionChanged(SubscriptionSnapshot::try_from(&read::<wire::Subscription>(object)?)?)
+        }
+        "customer.subscription.deleted" => {
+            StripeFact::SubscriptionDeleted(SubscriptionSnapshot::try_from(&read::<wire::Subscription>(object)?)?)
+        }
+        "invoice.paid" | "invoice.payment_succeeded" => StripeFact::InvoicePaid(invoice_fact(&read(object)?, InvoiceAmount::Paid)?),
+        "invoice.payment_failed" => StripeFact::InvoicePaymentFailed(invoice_fact(&read(object)?, InvoiceAmount::Due)?),
+        "invoice.payment_action_required" => StripeFact::InvoiceActionRequired(invoice_fact(&read(object)?, InvoiceAmount::Due)?),
+        "charge.refunded" => charge_refunded(&read(object)?)?,
+        _ => return Ok(None),
+    };
+    Ok(Some(fact))
+}
+
+fn read<T: DeserializeOwned>(object: Value) -> Result<T, DecodeError> {
+    serde_json::from_value(object).map_err(|error| DecodeError::Malformed(format!("data.object: {error}")))
+}
+
+impl From<ConvertError> for DecodeError {
+    fn from(error: ConvertError) -> Self {
+        match error {
+            ConvertError::UnknownStatus(_) => DecodeError::Unsupported(describe(&error)),
+            ConvertError::Missing(_)
+            | ConvertError::BadId { .. }
+            | ConvertError::BadTimestamp(_)
+            | ConvertError::EmptyPeriod
+            | ConvertError::BadCurrency(_)
+            | ConvertError::AmountOverflow
+            | ConvertError::UnsafeId(_) => DecodeError::Malformed(describe(&error)),
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

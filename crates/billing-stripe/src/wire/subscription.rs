@@ -1,0 +1,122 @@
+//! Subscriptions, their items and subscription schedules.
+
+use serde::Deserialize;
+
+use super::{lenient_enum, null_default, Expandable, HasId, List, Metadata, ObjectRef};
+
+lenient_enum!(
+    /// `subscription.status`.
+    SubscriptionStatus {
+        Incomplete => "incomplete",
+        IncompleteExpired => "incomplete_expired",
+        Trialing => "trialing",
+        Active => "active",
+        PastDue => "past_due",
+        Unpaid => "unpaid",
+        Paused => "paused",
+        Canceled => "canceled",
+    }
+);
+
+lenient_enum!(
+    /// `subscription_schedule.status`.
+    ScheduleStatus {
+        NotStarted => "not_started",
+        Active => "active",
+        Completed => "completed",
+        Released => "released",
+        Canceled => "canceled",
+    }
+);
+
+/// A subscription, in any API version from `2017-08-15` on.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub customer: Expandable<ObjectRef>,
+    pub status: SubscriptionStatus,
+    #[serde(default, deserialize_with = "null_default")]
+    pub cancel_at_period_end: bool,
+    pub cancel_at: Option<i64>,
+    pub canceled_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    /// Legacy shape (before `2025-03-31.basil`): the period on the subscription itself.
+    pub current_period_start: Option<i64>,
+    /// Legacy shape, see `current_period_start`.
+    pub current_period_end: Option<i64>,
+    /// Legacy shape: the single plan of the subscription.
+    pub plan: Option<ObjectRef>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub items: List<SubscriptionItem>,
+    /// Set while a subscription schedule controls the subscription.
+    pub schedule: Option<Expandable<SubscriptionSchedule>>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub metadata: Metadata,
+}
+
+/// One item (price × quantity) of a subscription.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SubscriptionItem {
+    pub id: String,
+    pub price: Option<Expandable<ObjectRef>>,
+    /// Legacy twin of `price`.
+    pub plan: Option<ObjectRef>,
+    pub quantity: Option<u64>,
+    /// Basil and later: the period lives on each item.
+    pub current_period_start: Option<i64>,
+    pub current_period_end: Option<i64>,
+}
+
+impl SubscriptionItem {
+    /// The item's price id, from `price` or the legacy `plan`.
+    pub fn price_id(&self) -> Option<&str> {
+        self.price.as_ref().map(Expandable::id).or_else(|| self.plan.as_ref().map(|plan| plan.id.as_str()))
+    }
+}
+
+/// A subscription schedule (used here for downgrades at period end).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SubscriptionSchedule {
+    pub id: String,
+    pub status: Option<ScheduleStatus>,
+    pub subscription: Option<Expandable<ObjectRef>>,
+    pub current_phase: Option<PhaseSpan>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub phases: Vec<Phase>,
+}
+
+impl HasId for SubscriptionSchedule {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl SubscriptionSchedule {
+    /// When the phase running now started: `current_phase.start_date`, else the first phase's.
+    pub fn current_phase_start(&self) -> Option<i64> {
+        self.current_phase.as_ref().map(|span| span.start_date).or_else(|| self.phases.first().and_then(|phase| phase.start_date))
+    }
+}
+
+/// `schedule.current_phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct PhaseSpan {
+    pub start_date: i64,
+    pub end_date: i64,
+}
+
+/// One phase of a schedule.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Phase {
+    pub start_date: Option<i64>,
+    pub end_date: Option<i64>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub items: Vec<PhaseItem>,
+}
+
+/// A price in a schedule phase.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PhaseItem {
+    pub price: Option<Expandable<ObjectRef>>,
+    pub quantity: Option<u64>,
+}

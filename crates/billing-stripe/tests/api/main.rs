@@ -1,0 +1,16 @@
+//! The Stripe client against wiremock: every operation's request (method, path, form, headers)
+//! and response mapping, and the transport's retry, timeout and error behaviour, including
+//! error responses whose bodies are not JSON or cannot be read at all.
+
+#![allow(clippy::unwrap_used)]
+
+mod checkout;
+mod customers;
+mod events;
+mod invoices;
+mod matrix;
+mod schedules;
+mod subscriptions;
+mod support;
+mod transport;
+mod unreadable;

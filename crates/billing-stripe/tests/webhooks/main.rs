@@ -1,0 +1,10 @@
+//! Webhooks: signature verification (fixture vectors, the official SDK's vectors, boundaries,
+//! rotation, properties) and decoding every fixture event into billing-core inputs.
+
+#![allow(clippy::unwrap_used)]
+
+mod decoding;
+mod properties;
+mod sdk_vectors;
+mod signatures;
+mod support;
