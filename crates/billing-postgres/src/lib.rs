@@ -1,0 +1,90 @@
+//! The Postgres billing store: the repository and webhook-ledger ports for production.
+//!
+//! Many server instances share one database, so every guarantee is enforced by Postgres itself:
+//! the unique event id records each event once, row locks with `SKIP LOCKED` plus
+//! per-organization advisory locks keep claims exclusive, and one transaction with an optimistic
+//! `version` check writes each decision.
+
+mod claim;
+mod commit;
+mod inspect;
+mod ledger;
+mod repository;
+mod rows;
+
+use std::time::Duration;
+
+use billing_store::Unreachable;
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::Postgres;
+
+/// The schema migrations shipped with this crate.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Connections a pool opens by default; enough for the HTTP handlers and a few workers.
+const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
+/// Why the store could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PostgresStoreError {
+    #[error("cannot connect to Postgres")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply the billing migrations")]
+    Migrate(#[from] MigrateError),
+}
+
+/// Billing state and webhook ledger in Postgres; cheap to clone (it shares the pool).
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects with a pool of 16 connections (waiting at most 10 s for one) and applies
+    /// pending migrations.
+    ///
+    /// # Errors
+    /// [`PostgresStoreError`] when the server is unreachable or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, PostgresStoreError> {
+        let options = PgPoolOptions::new().max_connections(DEFAULT_MAX_CONNECTIONS).acquire_timeout(Duration::from_secs(10));
+        Self::connect_with(options, url).await
+    }
+
+    /// Connects with the given pool options and applies pending migrations.
+    ///
+    /// # Errors
+    /// [`PostgresStoreError`] when the server is unreachable or a migration fails.
+    pub async fn connect_with(options: PgPoolOptions, url: &str) -> Result<Self, PostgresStoreError> {
+        let pool = options.connect(url).await.map_err(PostgresStoreError::Connect)?;
+        let store = Self::from_pool(pool);
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Wraps an existing pool without touching the schema; call [`Self::migrate`] once.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Applies pending migrations. Safe to run from many instances at once: sqlx serialises
+    /// migrators with an advisory lock.
+    ///
+    /// # Errors
+    /// [`MigrateError`] when a migration fails or the applied ones were changed.
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    /// The underlying pool, for queries beyond the ports, such as the store's own tests of the
+    /// schema's triggers.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A pooled connection; failing to get one means the database cannot be reached.
+    pub(crate) async fn conn(&self) -> Result<PoolConnection<Postgres>, Unreachable> {
+        self.pool.acquire().await.map_err(Unreachable)
+    }
+}

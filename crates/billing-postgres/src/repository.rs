@@ -1,0 +1,144 @@
+//! The repository port on Postgres: loading organizations, monitoring reads and the outbox.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use billing_core::effect::AuditEntry;
+use billing_core::ids::{OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
+use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
+use billing_core::BillingState;
+use billing_store::sql::{AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, PAST_DUE, SELECT_STATE};
+use billing_store::{
+    decode_audit, decode_notice, decode_state, encode_state, repository_error, state_placeholders, state_select_list, CodecError,
+    STATE_COLUMNS,
+};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::rows::{audit_row, bind_state, state_row};
+use crate::PostgresStore;
+
+/// `$1` org, `$2` version, then the state columns; the row comes back only if this call made it.
+static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO organizations (org_id, version, {}, created_at, updated_at) VALUES ($1, $2, {}, now(), now()) \
+         ON CONFLICT (org_id) DO NOTHING RETURNING {}",
+        STATE_COLUMNS.join(", "),
+        state_placeholders(3),
+        state_select_list()
+    )
+});
+
+fn parse_org(raw: String) -> Result<OrgId, RepositoryError> {
+    OrgId::parse(raw.clone()).map_err(|_| CodecError::bad("org_id", raw).into())
+}
+
+impl PostgresStore {
+    async fn select_state(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {
+        let row = sqlx::query(&SELECT_STATE).bind(org.as_str()).fetch_optional(&mut *self.conn().await?).await.map_err(repository_error)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(decode_state(state_row(&r).map_err(repository_error)?)?)),
+        }
+    }
+
+    async fn org_ids(&self, sql: &str, key: &str) -> Result<Option<OrgId>, RepositoryError> {
+        let row = sqlx::query(sql).bind(key).fetch_optional(&mut *self.conn().await?).await.map_err(repository_error)?;
+        row.map(|r| parse_org(r.try_get("org_id").map_err(repository_error)?)).transpose()
+    }
+
+    async fn org_list(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<OrgId>, RepositoryError> {
+        let rows = query.fetch_all(&mut *self.conn().await?).await.map_err(repository_error)?;
+        rows.into_iter().map(|r| parse_org(r.try_get("org_id").map_err(repository_error)?)).collect()
+    }
+}
+
+#[async_trait]
+impl BillingRepository for PostgresStore {
+    async fn load_or_create(&self, org: &OrgId, free_plan: &PlanId) -> Result<BillingState, RepositoryError> {
+        // Reading first keeps the common case (an existing organization) free of writes.
+        if let Some(state) = self.select_state(org).await? {
+            return Ok(state);
+        }
+        let fresh = encode_state(&BillingState::new(org.clone(), free_plan.clone()));
+        let insert = sqlx::query(&INSERT_STATE).bind(org.as_str()).bind(fresh.version);
+        if let Some(row) = bind_state(insert, &fresh).fetch_optional(&mut *self.conn().await?).await.map_err(repository_error)? {
+            return Ok(decode_state(state_row(&row).map_err(repository_error)?)?);
+        }
+        // Another instance created it first; its row is the answer.
+        self.select_state(org).await?.ok_or_else(|| RepositoryError::NotFound(org.clone()))
+    }
+
+    async fn load(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {
+        self.select_state(org).await
+    }
+
+    async fn find_by_customer(&self, customer: &StripeCustomerId) -> Result<Option<OrgId>, RepositoryError> {
+        self.org_ids(ORG_BY_CUSTOMER, customer.as_str()).await
+    }
+
+    async fn find_by_subscription(&self, subscription: &StripeSubscriptionId) -> Result<Option<OrgId>, RepositoryError> {
+        self.org_ids(ORG_BY_SUBSCRIPTION, subscription.as_str()).await
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
+        crate::commit::commit(&self.pool, commit).await
+    }
+
+    async fn due_timers(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {
+        self.org_list(sqlx::query(DUE_TIMERS).bind(now).bind(i64::from(limit))).await
+    }
+
+    async fn past_due(&self, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {
+        self.org_list(sqlx::query(PAST_DUE).bind(i64::from(limit))).await
+    }
+
+    async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError> {
+        let rows = sqlx::query(&AUDIT_TRAIL)
+            .bind(org.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(repository_error)?;
+        rows.iter().map(|r| Ok(decode_audit(audit_row(r).map_err(repository_error)?)?)).collect()
+    }
+
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError> {
+        // SKIP LOCKED lets several notifiers drain the outbox without waiting on each other.
+        let sql = "UPDATE notification_outbox o SET lease_until = $2, attempts = o.attempts + 1 \
+                   WHERE o.id IN (SELECT id FROM notification_outbox WHERE delivered_at IS NULL \
+                                  AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                   RETURNING o.id, o.org_id, o.notice::text AS notice, o.attempts - 1 AS attempts_before";
+        let rows = sqlx::query(sql)
+            .bind(now)
+            .bind(lease_until)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(repository_error)?;
+        let mut items = rows.iter().map(outbox_item).collect::<Result<Vec<_>, _>>()?;
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let done = sqlx::query(OUTBOX_DELIVERED).bind(id).bind(at).execute(&mut *self.conn().await?).await.map_err(repository_error)?;
+        if done.rows_affected() == 0 {
+            return Err(RepositoryError::Unknown(anyhow::anyhow!("outbox item {id} does not exist")));
+        }
+        Ok(())
+    }
+}
+
+fn outbox_item(r: &sqlx::postgres::PgRow) -> Result<OutboxItem, RepositoryError> {
+    let attempts: i32 = r.try_get("attempts_before").map_err(repository_error)?;
+    Ok(OutboxItem {
+        id: r.try_get("id").map_err(repository_error)?,
+        org_id: parse_org(r.try_get("org_id").map_err(repository_error)?)?,
+        notice: decode_notice(&r.try_get::<String, _>("notice").map_err(repository_error)?)?,
+        attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
+    })
+}

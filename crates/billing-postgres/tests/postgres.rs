@@ -1,0 +1,75 @@
+//! Postgres-specific behaviour beyond the port contract: shared startup, errors, append-only audit.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use billing_core::ports::{BillingRepository, EventDisposition, LedgerError, RecordOutcome, RepositoryError, WebhookLedger};
+use billing_postgres::PostgresStore;
+use billing_testkit::fixtures::{at, new_event, org, plan};
+use sqlx::postgres::PgPoolOptions;
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_and_share_the_data() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let (a, b) = tokio::join!(PostgresStore::connect(&url), PostgresStore::connect(&url));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let event = new_event("shared", Some(&org(1)), "invoice.paid", 1, 2);
+    assert_eq!(a.record(&event).await.unwrap(), RecordOutcome::Recorded);
+    assert_eq!(b.record(&event).await.unwrap(), RecordOutcome::Duplicate);
+    assert_eq!(b.get(&event.id).await.unwrap().unwrap().received_at, at(2));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_as_unavailable() {
+    // Port 1 on loopback refuses connections; the lazy pool only tries when first used.
+    let pool =
+        PgPoolOptions::new().acquire_timeout(Duration::from_secs(1)).connect_lazy("postgres://postgres@127.0.0.1:1/billing").unwrap();
+    let store = PostgresStore::from_pool(pool);
+    assert!(matches!(store.load_or_create(&org(1), &plan("free")).await, Err(RepositoryError::Unavailable)));
+    assert!(matches!(store.backlog().await, Err(LedgerError::Unavailable)));
+}
+
+#[tokio::test]
+async fn a_database_refusing_connections_is_reported_as_unavailable_until_it_is_back() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    let (server, name) = url.rsplit_once('/').unwrap();
+    let admin = PgPoolOptions::new().max_connections(1).connect(&format!("{server}/postgres")).await.unwrap();
+    let allow = |yes: bool| format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {yes}");
+    sqlx::query(&allow(false)).execute(&admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1").bind(name).execute(&admin).await.unwrap();
+
+    let event = new_event("outage", Some(&org(1)), "invoice.paid", 1, 2);
+    assert!(matches!(store.record(&event).await, Err(LedgerError::Unavailable)));
+    assert!(matches!(store.load(&org(1)).await, Err(RepositoryError::Unavailable)));
+
+    sqlx::query(&allow(true)).execute(&admin).await.unwrap();
+    assert_eq!(store.record(&event).await.unwrap(), RecordOutcome::Recorded);
+}
+
+/// One row in each audit table: a transition, and the replay of a finished event.
+async fn fill_audit_tables(store: &PostgresStore) {
+    let insert = "INSERT INTO billing_transitions (org_id, from_plan, from_status, to_plan, to_status, cause_kind, at) \
+                  VALUES ('org_1', 'free', 'none', 'team', 'active', 'reconcile', now())";
+    sqlx::query(insert).execute(store.pool()).await.unwrap();
+    let event = new_event("replayed", Some(&org(1)), "invoice.paid", 1, 2);
+    store.record(&event).await.unwrap();
+    store.claim_due("w1", at(3), billing_testkit::contract::lease(), 1).await.unwrap();
+    store.complete(&event.id, "w1", EventDisposition::Processed, at(4)).await.unwrap();
+    store.replay(&event.id, "ops", at(5)).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_audit_tables_refuse_updates_deletes_and_truncation() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    fill_audit_tables(&store).await;
+    for table in ["billing_transitions", "webhook_event_audit"] {
+        for statement in [format!("UPDATE {table} SET at = at"), format!("DELETE FROM {table}"), format!("TRUNCATE {table}")] {
+            let refused = sqlx::query(&statement).execute(store.pool()).await;
+            assert!(refused.unwrap_err().to_string().contains("append-only"), "{statement}");
+        }
+        let rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(store.pool()).await.unwrap();
+        assert_eq!(rows, 1, "{table}");
+    }
+}

@@ -1,0 +1,103 @@
+//! One decision written atomically on the single writer: state with a version check, event
+//! status, audit and outbox in one `BEGIN IMMEDIATE` transaction.
+
+use std::sync::LazyLock;
+
+use billing_core::ports::{Commit, EventDone, EventStatus, RepositoryError};
+use billing_store::sql::{FINISH_EVENT, ORG_EXISTS, UPDATE_STATE};
+use billing_store::{encode_audit, encode_notice, encode_state, repository_error, settle, state_write_error, Unreachable, AUDIT_COLUMNS};
+use sqlx::sqlite::SqlitePool;
+use sqlx::{Row, SqliteConnection};
+
+use crate::rows::{bind_state, opt_us, us};
+
+/// One audit row; a commit writes a handful at most, so one statement per row is cheap here.
+static INSERT_AUDIT: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO billing_transitions ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"));
+
+/// Writes `commit` in one transaction; any error rolls all of it back.
+pub(crate) async fn commit(writer: &SqlitePool, commit: Commit) -> Result<u64, RepositoryError> {
+    // IMMEDIATE takes the write lock up front, so another process cannot slip in between the
+    // version check and the write.
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
+    let result = write(&mut tx, &commit).await;
+    settle(tx, result, repository_error).await
+}
+
+async fn write(conn: &mut SqliteConnection, commit: &Commit) -> Result<u64, RepositoryError> {
+    let version = update_state(conn, commit).await?;
+    if let Some(done) = &commit.event {
+        finish_event(conn, done, us(commit.at)).await?;
+    }
+    insert_audit(conn, commit).await?;
+    insert_outbox(conn, commit).await?;
+    Ok(version)
+}
+
+async fn update_state(conn: &mut SqliteConnection, commit: &Commit) -> Result<u64, RepositoryError> {
+    let row = encode_state(&commit.state);
+    let query = bind_state(sqlx::query(&UPDATE_STATE).bind(&row.org_id).bind(row.version), &row)?;
+    let updated = query.bind(opt_us(commit.next_timer_at)).bind(us(commit.at)).fetch_optional(&mut *conn).await;
+    let org = commit.state.org_id().clone();
+    let Some(updated) = updated.map_err(state_write_error)? else {
+        let exists = sqlx::query(ORG_EXISTS).bind(org.as_str()).fetch_optional(&mut *conn).await;
+        return match exists.map_err(repository_error)? {
+            Some(_) => Err(RepositoryError::VersionConflict { org, expected: commit.state.version() }),
+            None => Err(RepositoryError::NotFound(org)),
+        };
+    };
+    let version: i64 = updated.try_get("version").map_err(repository_error)?;
+    u64::try_from(version).map_err(|_| RepositoryError::Unknown(anyhow::anyhow!("negative version {version} for {org}")))
+}
+
+async fn finish_event(conn: &mut SqliteConnection, done: &EventDone, at: i64) -> Result<(), RepositoryError> {
+    let status = EventStatus::from_disposition(done.disposition);
+    let result = sqlx::query(FINISH_EVENT)
+        .bind(done.event_id.as_str())
+        .bind(&done.holder)
+        .bind(status.as_str())
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(repository_error)?;
+    if result.rows_affected() == 0 {
+        return Err(RepositoryError::LeaseLost(done.event_id.clone()));
+    }
+    Ok(())
+}
+
+async fn insert_audit(conn: &mut SqliteConnection, commit: &Commit) -> Result<(), RepositoryError> {
+    for entry in &commit.audit {
+        let a = encode_audit(entry);
+        sqlx::query(&INSERT_AUDIT)
+            .bind(&a.org_id)
+            .bind(&a.from_plan)
+            .bind(&a.from_status)
+            .bind(&a.to_plan)
+            .bind(&a.to_status)
+            .bind(&a.cause_kind)
+            .bind(&a.cause_ref)
+            .bind(&a.actor_kind)
+            .bind(&a.actor_id)
+            .bind(us(a.at))
+            .execute(&mut *conn)
+            .await
+            .map_err(repository_error)?;
+    }
+    Ok(())
+}
+
+async fn insert_outbox(conn: &mut SqliteConnection, commit: &Commit) -> Result<(), RepositoryError> {
+    let sql = "INSERT INTO notification_outbox (org_id, kind, notice, created_at) VALUES ($1, $2, $3, $4)";
+    for notice in &commit.notices {
+        sqlx::query(sql)
+            .bind(commit.state.org_id().as_str())
+            .bind(notice.kind())
+            .bind(encode_notice(notice)?)
+            .bind(us(commit.at))
+            .execute(&mut *conn)
+            .await
+            .map_err(repository_error)?;
+    }
+    Ok(())
+}

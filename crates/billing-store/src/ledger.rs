@@ -1,0 +1,95 @@
+//! Ledger rows: their columns, status names, list and replay rules, error truncation and decoding.
+
+use billing_core::ids::{OrgId, StripeEventId};
+use billing_core::ports::{EventStatus, LedgerEntry};
+use chrono::{DateTime, Utc};
+
+use crate::error::CodecError;
+
+/// Columns of a ledger entry, for SELECT and RETURNING lists; both stores read them into a
+/// [`LedgerRow`].
+pub const LEDGER_COLUMNS: &str =
+    "event_id, event_type, stripe_created, org_id, status, attempts, last_error, verified_by, received_at, processed_at, next_attempt_at";
+
+/// Rows returned by `WebhookLedger::list` when the filter sets no limit.
+pub const DEFAULT_LIST_LIMIT: u32 = 100;
+
+/// Statuses from which an operator may replay an event: finished or given up, never queued or in
+/// flight, so a replay cannot race a worker.
+pub const REPLAYABLE: [EventStatus; 4] = [EventStatus::Processed, EventStatus::Ignored, EventStatus::Stale, EventStatus::Dead];
+
+/// The most of an error message kept in `last_error`; longer messages are cut at a character
+/// boundary so a runaway error cannot bloat the ledger.
+pub const MAX_ERROR_BYTES: usize = 1024;
+
+/// `error` cut to at most [`MAX_ERROR_BYTES`] bytes without splitting a character.
+pub fn truncate_error(error: &str) -> &str {
+    if error.len() <= MAX_ERROR_BYTES {
+        return error;
+    }
+    let mut end = MAX_ERROR_BYTES;
+    while !error.is_char_boundary(end) {
+        end -= 1;
+    }
+    &error[..end]
+}
+
+/// The status stored as `raw`.
+///
+/// # Errors
+/// [`CodecError`] for a status name this version does not know.
+pub fn parse_event_status(raw: &str) -> Result<EventStatus, CodecError> {
+    EventStatus::parse(raw).ok_or_else(|| CodecError::bad("status", raw))
+}
+
+/// A `webhook_events` row as read by either store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub event_id: String,
+    pub event_type: String,
+    pub created: DateTime<Utc>,
+    pub org_id: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub verified_by: Option<i64>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// The ledger entry the row describes.
+///
+/// # Errors
+/// [`CodecError`] for a value the ledger would never have written.
+pub fn decode_ledger_entry(row: LedgerRow) -> Result<LedgerEntry, CodecError> {
+    Ok(LedgerEntry {
+        id: StripeEventId::parse(row.event_id.clone()).map_err(|_| CodecError::bad("event_id", &row.event_id))?,
+        event_type: row.event_type,
+        created: row.created,
+        org_id: row.org_id.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
+        status: parse_event_status(&row.status)?,
+        attempts: u32::try_from(row.attempts).map_err(|_| CodecError::bad("attempts", row.attempts))?,
+        last_error: row.last_error,
+        verified_by: row.verified_by.map(|v| u32::try_from(v).map_err(|_| CodecError::bad("verified_by", v))).transpose()?,
+        received_at: row.received_at,
+        processed_at: row.processed_at,
+        next_attempt_at: row.next_attempt_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_errors_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate_error("short"), "short");
+        let long = "é".repeat(600);
+        let cut = truncate_error(&long);
+        assert!(cut.len() <= MAX_ERROR_BYTES);
+        assert_eq!(cut.len(), 1024);
+        let odd = format!("x{}", "é".repeat(600));
+        assert_eq!(truncate_error(&odd).len(), 1023);
+    }
+}

@@ -1,0 +1,29 @@
+//! Row encoding and SQL shared by the Postgres and SQLite billing stores.
+//!
+//! The domain types of `billing-core` carry no serde derives, so both stores translate them
+//! through the explicit, exhaustive functions in this crate. Keeping one copy means a new
+//! notice kind or audit cause fails to compile here once, rather than drifting between stores.
+//! The same goes for the SQL both dialects accept unchanged ([`sql`]).
+
+mod audit;
+mod error;
+mod inspect;
+mod ledger;
+mod notice;
+pub mod sql;
+mod state;
+mod time;
+mod transaction;
+
+pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
+pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
+pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};
+pub use ledger::{
+    decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
+};
+pub use notice::{decode_notice, encode_notice};
+pub use state::{
+    decode_state, encode_state, state_assignments, state_placeholders, state_select_list, PaymentColumns, StateRow, STATE_COLUMNS,
+};
+pub use time::{from_micros, to_micros};
+pub use transaction::settle;

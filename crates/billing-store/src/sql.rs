@@ -1,0 +1,148 @@
+//! SQL text both stores run unchanged; statements whose dialects differ stay in the store crates.
+//!
+//! sqlx-sqlite accepts the `$N` placeholders Postgres uses, and the values bound here have the
+//! same meaning in both schemas (times are `timestamptz` in one and INTEGER microseconds in the
+//! other, but compare the same way), so one copy of each statement serves both stores.
+
+use std::sync::LazyLock;
+
+use crate::audit::AUDIT_COLUMNS;
+use crate::ledger::LEDGER_COLUMNS;
+use crate::state::{state_assignments, state_select_list, STATE_COLUMNS};
+
+/// An update of a leased event that applies only while `$2` still holds event `$1`; no row
+/// updated means the lease was lost or the event is unknown (tell them apart with
+/// [`EVENT_EXISTS`]). A holder whose lease expired but was not reclaimed may still finish.
+macro_rules! lease_guarded {
+    ($set:literal) => {
+        concat!("UPDATE webhook_events SET ", $set, " WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2")
+    };
+}
+
+/// Finishes a leased event, from `complete` or from a commit: `$3` final status, `$4` now.
+pub const FINISH_EVENT: &str = lease_guarded!("status = $3, processed_at = $4, lease_until = NULL, next_attempt_at = NULL");
+
+/// Records a failed attempt: `$3` next attempt, `$4` error.
+pub const FAIL_EVENT: &str = lease_guarded!("status = 'failed', next_attempt_at = $3, last_error = $4, lease_until = NULL");
+
+/// Gives up on an event: `$3` now, `$4` error.
+pub const DEAD_LETTER_EVENT: &str =
+    lease_guarded!("status = 'dead', processed_at = $3, last_error = $4, lease_until = NULL, next_attempt_at = NULL");
+
+/// Hands an event back and gives back its attempt, because a shutdown is not the event's fault.
+/// A CASE rather than `GREATEST` (Postgres only) or two-argument `MAX` (SQLite only).
+pub const RELEASE_EVENT: &str = lease_guarded!(
+    "status = 'received', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_holder = NULL, lease_until = NULL"
+);
+
+/// Whether event `$1` exists.
+pub const EVENT_EXISTS: &str = "SELECT 1 FROM webhook_events WHERE event_id = $1";
+
+/// Records an event once; no row inserted means a duplicate.
+pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
+    (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
+
+/// Sets the organization `$2` of event `$1`.
+pub const ASSIGN_ORG: &str = "UPDATE webhook_events SET org_id = $2 WHERE event_id = $1";
+
+/// One ledger entry by event id `$1`.
+pub static GET_EVENT: LazyLock<String> = LazyLock::new(|| format!("SELECT {LEDGER_COLUMNS} FROM webhook_events WHERE event_id = $1"));
+
+/// Due, first in its organization's queue, and no other event of the organization leased.
+/// `$1` is now; the event table is aliased `e`. Postgres runs it twice per claim (to pick
+/// candidates and to re-check them after taking the organizations' locks), SQLite once.
+pub const CLAIM_ELIGIBLE: &str = "
+    (e.status = 'received'
+     OR (e.status = 'failed' AND e.next_attempt_at <= $1)
+     OR (e.status = 'processing' AND e.lease_until < $1))
+    AND (e.org_id IS NULL OR (
+        NOT EXISTS (SELECT 1 FROM webhook_events o
+                    WHERE o.org_id = e.org_id AND o.status IN ('received', 'processing', 'failed')
+                      AND (o.stripe_created, o.event_id) < (e.stripe_created, e.event_id))
+        AND NOT EXISTS (SELECT 1 FROM webhook_events p
+                        WHERE p.org_id = e.org_id AND p.status = 'processing' AND p.lease_until >= $1
+                          AND p.event_id <> e.event_id)))";
+
+/// Sends event `$1` through again with a fresh retry budget; the previous error stays visible
+/// until the next attempt.
+pub const REPLAY_RESET: &str = "UPDATE webhook_events SET status = 'received', attempts = 0, lease_holder = NULL, \
+    lease_until = NULL, next_attempt_at = NULL, processed_at = NULL WHERE event_id = $1";
+
+/// Audits a replay of event `$1` by actor `$2` from status `$3` at `$4`.
+pub const REPLAY_AUDIT: &str =
+    "INSERT INTO webhook_event_audit (event_id, action, actor, from_status, at) VALUES ($1, 'replay', $2, $3, $4)";
+
+/// Operator actions on event `$1`, oldest first.
+pub const EVENT_HISTORY: &str = "SELECT action, actor, from_status, at FROM webhook_event_audit WHERE event_id = $1 ORDER BY id";
+
+/// Event ids stored more than once; the primary key keeps this empty.
+pub const DUPLICATE_IDS: &str = "SELECT event_id FROM webhook_events GROUP BY event_id HAVING count(*) > 1 ORDER BY event_id";
+
+/// The number `n` of unfinished events.
+pub const BACKLOG: &str = "SELECT count(*) AS n FROM webhook_events WHERE status IN ('received', 'processing', 'failed')";
+
+/// The size of every table, one column each.
+pub const ROW_COUNTS: &str = "SELECT (SELECT count(*) FROM organizations) AS organizations, \
+    (SELECT count(*) FROM webhook_events) AS webhook_events, \
+    (SELECT count(*) FROM billing_transitions) AS transitions, \
+    (SELECT count(*) FROM notification_outbox) AS outbox, \
+    (SELECT count(*) FROM webhook_event_audit) AS event_audit";
+
+/// The state of organization `$1`, selected with [`state_select_list`].
+pub static SELECT_STATE: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM organizations WHERE org_id = $1", state_select_list()));
+
+/// Writes a state if organization `$1` is still at version `$2`: then the state columns,
+/// `next_timer_at` and `updated_at`. No row returned means a version conflict or no such
+/// organization (tell them apart with [`ORG_EXISTS`]).
+pub static UPDATE_STATE: LazyLock<String> = LazyLock::new(|| {
+    let next = 3 + STATE_COLUMNS.len();
+    format!(
+        "UPDATE organizations SET {}, next_timer_at = ${next}, updated_at = ${}, version = version + 1 \
+         WHERE org_id = $1 AND version = $2 RETURNING version",
+        state_assignments(3),
+        next + 1
+    )
+});
+
+/// Whether organization `$1` exists.
+pub const ORG_EXISTS: &str = "SELECT 1 FROM organizations WHERE org_id = $1";
+
+/// The organization owning Stripe customer `$1`.
+pub const ORG_BY_CUSTOMER: &str = "SELECT org_id FROM organizations WHERE stripe_customer_id = $1";
+
+/// The organization owning Stripe subscription `$1`.
+pub const ORG_BY_SUBSCRIPTION: &str = "SELECT org_id FROM organizations WHERE stripe_subscription_id = $1";
+
+/// Up to `$2` organizations whose timer is due at `$1`, oldest first.
+pub const DUE_TIMERS: &str = "SELECT org_id FROM organizations WHERE next_timer_at <= $1 ORDER BY next_timer_at, org_id LIMIT $2";
+
+/// Up to `$1` organizations in `past_due`, by id.
+pub const PAST_DUE: &str = "SELECT org_id FROM organizations WHERE status = 'past_due' ORDER BY org_id LIMIT $1";
+
+/// Up to `$2` transitions of organization `$1`, newest first.
+pub static AUDIT_TRAIL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM billing_transitions WHERE org_id = $1 ORDER BY at DESC, id DESC LIMIT $2"));
+
+/// Marks outbox item `$1` delivered at `$2`; a second delivery keeps the first time.
+pub const OUTBOX_DELIVERED: &str =
+    "UPDATE notification_outbox SET delivered_at = COALESCE(delivered_at, $2), lease_until = NULL WHERE id = $1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lease_guarded_update_checks_status_and_holder() {
+        for sql in [FINISH_EVENT, FAIL_EVENT, DEAD_LETTER_EVENT, RELEASE_EVENT] {
+            assert!(sql.starts_with("UPDATE webhook_events SET status = "), "{sql}");
+            assert!(sql.ends_with(" WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2"), "{sql}");
+        }
+    }
+
+    #[test]
+    fn the_state_update_binds_timer_and_time_after_the_state_columns() {
+        assert!(UPDATE_STATE.contains("ended_subscriptions = $30, next_timer_at = $31, updated_at = $32,"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Test support for the billing stores.
+//!
+//! - [`contract`]: the port contract suite, written once and generic over the store; a store
+//!   crate runs all of it with [`contract_tests!`].
+//! - [`fresh_postgres_database`]: an empty database on `DATABASE_URL`, or on a throwaway
+//!   cluster this crate starts under the target directory when no URL is set.
+//! - [`fixtures`]: identifiers, times, ledger events and realistic states.
+
+pub mod contract;
+pub mod fixtures;
+mod postgres;
+
+pub use postgres::{fresh_postgres_database, try_fresh_postgres_database};
+
+/// Expands to one `#[tokio::test]` per contract test, each on a fresh store.
+///
+/// `$factory` is an async function returning `(store, guard)`; the guard (a temporary
+/// directory, say) lives until the test ends. The calling crate needs `tokio` as a
+/// dev-dependency.
+#[macro_export]
+macro_rules! contract_tests {
+    ($factory:path) => {
+        $crate::contract_tests!(@each $factory;
+            recording_an_event_twice_reports_a_duplicate_and_changes_nothing,
+            thirty_two_concurrent_writers_record_each_event_exactly_once,
+            assigning_an_organization_to_an_event_is_visible_and_unknown_events_are_not_found,
+            eight_concurrent_claimers_never_double_claim_or_run_two_events_of_one_org,
+            an_organizations_events_are_claimed_one_at_a_time_oldest_created_first,
+            an_expired_lease_is_reclaimed_and_the_old_holder_loses_it,
+            release_returns_an_event_without_counting_the_attempt,
+            a_commit_writes_state_audit_outbox_and_event_status_together,
+            a_commit_with_a_stale_version_conflicts_and_writes_nothing,
+            a_commit_whose_lease_was_lost_rolls_back_everything,
+            a_stripe_customer_or_subscription_belongs_to_one_organization,
+            a_failed_event_is_retried_on_the_backoff_schedule,
+            an_event_goes_dead_after_the_configured_attempts,
+            replay_moves_a_finished_or_dead_event_back_to_due_and_audits_it,
+            the_seed_monitoring_queries_find_what_they_look_for,
+            load_or_create_makes_one_free_organization_at_version_zero,
+            a_fully_populated_billing_state_round_trips_exactly,
+            due_timers_lists_organizations_whose_timer_has_passed_oldest_first,
+            audit_rows_of_every_cause_are_listed_newest_first,
+            the_outbox_hands_each_notice_out_once_until_its_lease_expires,
+        );
+    };
+    (@each $factory:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (store, _guard) = $factory().await;
+                $crate::contract::$name(::std::sync::Arc::new(store)).await;
+            }
+        )*
+    };
+}
