@@ -1,0 +1,166 @@
+//! Server-side adapters: store selection, Stripe metering, the "Stripe not configured" provider, and a log notifier.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use billing_core::ports::{
+    CheckoutRequest, CheckoutSession, CheckoutSessionInfo, Notifier, NotifyError, PaymentError, PaymentProvider, PortalSession,
+    PriceChange, ProrationPreview, ScheduledDowngrade,
+};
+use billing_core::{CheckoutSessionId, IdempotencyKey, Notice, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+
+use crate::config::DatabaseConfig;
+use crate::metrics::Metrics;
+use crate::state::{Ledger, Repo};
+
+/// Opens the configured store and applies its migrations.
+///
+/// # Errors
+/// When the database cannot be reached or migrated.
+pub async fn open_store(config: &DatabaseConfig) -> anyhow::Result<(Arc<Repo>, Arc<Ledger>)> {
+    match config {
+        DatabaseConfig::Postgres { url } => {
+            let store = Arc::new(billing_postgres::PostgresStore::connect(url).await?);
+            Ok((store.clone(), store))
+        }
+        DatabaseConfig::Sqlite { path } => {
+            let store = Arc::new(billing_sqlite::SqliteStore::connect(&path.to_string_lossy()).await?);
+            Ok((store.clone(), store))
+        }
+    }
+}
+
+/// Answers every call with [`PaymentError::NotConfigured`] when no Stripe key is set.
+#[derive(Debug, Default)]
+pub struct UnconfiguredPayments;
+
+#[async_trait]
+impl PaymentProvider for UnconfiguredPayments {
+    async fn create_customer(&self, _: &OrgId, _: Option<String>, _: &IdempotencyKey) -> Result<StripeCustomerId, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn create_checkout_session(&self, _: &CheckoutRequest, _: &IdempotencyKey) -> Result<CheckoutSession, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn retrieve_checkout_session(&self, _: &CheckoutSessionId) -> Result<CheckoutSessionInfo, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn create_portal_session(&self, _: &StripeCustomerId, _: &str, _: &IdempotencyKey) -> Result<PortalSession, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn retrieve_subscription(&self, _: &StripeSubscriptionId) -> Result<SubscriptionSnapshot, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn set_cancel_at_period_end(
+        &self,
+        _: &StripeSubscriptionId,
+        _: bool,
+        _: &IdempotencyKey,
+    ) -> Result<SubscriptionSnapshot, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn change_price_now(&self, _: &PriceChange, _: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn schedule_downgrade(&self, _: &ScheduledDowngrade, _: &IdempotencyKey) -> Result<(), PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn release_schedule(&self, _: &StripeSubscriptionId, _: &IdempotencyKey) -> Result<(), PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn cancel_now(&self, _: &StripeSubscriptionId, _: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn preview_proration(&self, _: &PriceChange) -> Result<ProrationPreview, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+}
+
+/// Counts and times every Stripe call by operation and outcome.
+pub struct MeteredPayments {
+    inner: Arc<dyn PaymentProvider>,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for MeteredPayments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MeteredPayments { .. }")
+    }
+}
+
+impl MeteredPayments {
+    pub fn new(inner: Arc<dyn PaymentProvider>, metrics: Metrics) -> Self {
+        Self { inner, metrics }
+    }
+
+    async fn timed<T>(&self, operation: &str, call: impl Future<Output = Result<T, PaymentError>>) -> Result<T, PaymentError> {
+        let started = Instant::now();
+        let result = call.await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) if e.is_transient() => "transient_error",
+            Err(PaymentError::CardDeclined { .. }) => "card_declined",
+            Err(PaymentError::NotConfigured) => "not_configured",
+            Err(_) => "error",
+        };
+        self.metrics.stripe_calls.with_label_values(&[operation, outcome]).inc();
+        self.metrics.stripe_call_seconds.with_label_values(&[operation]).observe(started.elapsed().as_secs_f64());
+        result
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for MeteredPayments {
+    async fn create_customer(&self, org: &OrgId, email: Option<String>, key: &IdempotencyKey) -> Result<StripeCustomerId, PaymentError> {
+        self.timed("create_customer", self.inner.create_customer(org, email, key)).await
+    }
+    async fn create_checkout_session(&self, r: &CheckoutRequest, key: &IdempotencyKey) -> Result<CheckoutSession, PaymentError> {
+        self.timed("create_checkout_session", self.inner.create_checkout_session(r, key)).await
+    }
+    async fn retrieve_checkout_session(&self, id: &CheckoutSessionId) -> Result<CheckoutSessionInfo, PaymentError> {
+        self.timed("retrieve_checkout_session", self.inner.retrieve_checkout_session(id)).await
+    }
+    async fn create_portal_session(&self, c: &StripeCustomerId, url: &str, key: &IdempotencyKey) -> Result<PortalSession, PaymentError> {
+        self.timed("create_portal_session", self.inner.create_portal_session(c, url, key)).await
+    }
+    async fn retrieve_subscription(&self, id: &StripeSubscriptionId) -> Result<SubscriptionSnapshot, PaymentError> {
+        self.timed("retrieve_subscription", self.inner.retrieve_subscription(id)).await
+    }
+    async fn set_cancel_at_period_end(
+        &self,
+        id: &StripeSubscriptionId,
+        cancel: bool,
+        key: &IdempotencyKey,
+    ) -> Result<SubscriptionSnapshot, PaymentError> {
+        self.timed("set_cancel_at_period_end", self.inner.set_cancel_at_period_end(id, cancel, key)).await
+    }
+    async fn change_price_now(&self, change: &PriceChange, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError> {
+        self.timed("change_price_now", self.inner.change_price_now(change, key)).await
+    }
+    async fn schedule_downgrade(&self, d: &ScheduledDowngrade, key: &IdempotencyKey) -> Result<(), PaymentError> {
+        self.timed("schedule_downgrade", self.inner.schedule_downgrade(d, key)).await
+    }
+    async fn release_schedule(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<(), PaymentError> {
+        self.timed("release_schedule", self.inner.release_schedule(id, key)).await
+    }
+    async fn cancel_now(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError> {
+        self.timed("cancel_now", self.inner.cancel_now(id, key)).await
+    }
+    async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError> {
+        self.timed("preview_proration", self.inner.preview_proration(change)).await
+    }
+}
+
+/// Delivers notices to the log; a team plugs in email or chat by implementing [`Notifier`].
+#[derive(Debug, Default)]
+pub struct LogNotifier;
+
+#[async_trait]
+impl Notifier for LogNotifier {
+    async fn notify(&self, org: &OrgId, notice: &Notice) -> Result<(), NotifyError> {
+        tracing::info!(org = %org, kind = notice.kind(), "billing notice");
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! The billing server: configuration, HTTP API, Stripe webhook endpoint and background workers.
+
+pub mod adapters;
+pub mod auth;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod limiter;
+pub mod metrics;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod workers;

@@ -1,0 +1,83 @@
+//! Prometheus metrics of the webhook pipeline, the ledger and Stripe calls.
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+/// The server's metrics, registered in their own registry.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub webhooks_received: IntCounterVec,
+    pub webhooks_duplicate: IntCounterVec,
+    pub webhooks_invalid_signature: IntCounterVec,
+    pub webhooks_finished: IntCounterVec,
+    pub webhook_processing_seconds: HistogramVec,
+    pub ledger_backlog: IntGauge,
+    pub past_due_organizations: IntGauge,
+    pub stripe_calls: IntCounterVec,
+    pub stripe_call_seconds: HistogramVec,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
+    let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
+fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<HistogramVec, prometheus::Error> {
+    let buckets = vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+    let h = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
+    registry.register(Box::new(h.clone()))?;
+    Ok(h)
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> Result<IntGauge, prometheus::Error> {
+    let g = IntGauge::new(name, help)?;
+    registry.register(Box::new(g.clone()))?;
+    Ok(g)
+}
+
+impl Metrics {
+    /// Registers every metric.
+    ///
+    /// # Errors
+    /// A [`prometheus::Error`] if a name is registered twice (a programming error).
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let r = Registry::new();
+        Ok(Self {
+            webhooks_received: counter(&r, "billing_webhooks_received_total", "Verified webhook deliveries recorded", &["type"])?,
+            webhooks_duplicate: counter(&r, "billing_webhooks_duplicate_total", "Deliveries of events already recorded", &["type"])?,
+            webhooks_invalid_signature: counter(
+                &r,
+                "billing_webhooks_invalid_signature_total",
+                "Deliveries refused by signature checks",
+                &["reason"],
+            )?,
+            webhooks_finished: counter(
+                &r,
+                "billing_webhooks_finished_total",
+                "Event processing attempts by end state",
+                &["type", "outcome"],
+            )?,
+            webhook_processing_seconds: histogram(&r, "billing_webhook_processing_seconds", "Time from receipt to final state", &["type"])?,
+            ledger_backlog: gauge(&r, "billing_ledger_backlog", "Events received, in flight or waiting to retry")?,
+            past_due_organizations: gauge(&r, "billing_past_due_organizations", "Organizations in past_due")?,
+            stripe_calls: counter(
+                &r,
+                "billing_stripe_calls_total",
+                "Stripe API calls by operation and outcome",
+                &["operation", "outcome"],
+            )?,
+            stripe_call_seconds: histogram(&r, "billing_stripe_call_seconds", "Stripe API call latency", &["operation"])?,
+            registry: r,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        if TextEncoder::new().encode(&self.registry.gather(), &mut out).is_err() {
+            return String::new();
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}

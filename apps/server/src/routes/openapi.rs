@@ -1,0 +1,46 @@
+//! The OpenAPI 3 document of this API, generated from the handlers' annotations.
+
+use actix_web::{get, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::dto::{
+    HealthDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse, ScheduledChangeDto, SubscriptionDto, TokenResponse,
+    WebhookAck,
+};
+use crate::error::ErrorBody;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "billing", description = "Subscription billing for plans sold through Stripe"),
+    paths(
+        super::health::healthz, super::health::readyz, super::health::metrics,
+        super::auth::refresh, super::billing::organization, super::billing::subscription,
+        super::webhook::receive, document
+    ),
+    components(schemas(
+        ErrorBody, HealthDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse,
+        ScheduledChangeDto, SubscriptionDto, TokenResponse, WebhookAck
+    )),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3 document")))]
+#[get("/api/openapi.json")]
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,189 @@
+//! Builds the application from settings: store, Stripe, services, HTTP server and workers.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use billing_core::ports::{Clock, EventDecoder, Notifier, PaymentProvider, SystemClock};
+use billing_core::retry::RetryPolicy;
+use billing_core::services::{BillingService, EventProcessor, NotificationDispatcher, ReturnUrls, WebhookIntake};
+use billing_core::{Catalog, PlanId, Policy, Rules, StripePriceId};
+use billing_stripe::{StripeClient, StripeConfig, StripeEventDecoder, WebhookSecret};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::adapters::{open_store, LogNotifier, MeteredPayments, UnconfiguredPayments};
+use crate::auth::TokenAuthority;
+use crate::config::Settings;
+use crate::limiter::FailureLimiter;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Cadence};
+
+/// A built application: the HTTP server and its workers.
+pub struct Application {
+    port: u16,
+    server: Server,
+    workers: Vec<JoinHandle<()>>,
+    stop: CancellationToken,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+/// The catalog, with prices and the grace period from configuration.
+///
+/// # Errors
+/// When the plans file cannot be read or a price is invalid or used twice.
+pub fn rules(settings: &Settings) -> anyhow::Result<Rules> {
+    let mut catalog = match &settings.plans_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("BILLING_PLANS_FILE {} cannot be read", path.display()))?;
+            let is_json = path.extension().is_some_and(|e| e == "json");
+            let parsed = if is_json { Catalog::from_json(&text) } else { Catalog::from_toml(&text) };
+            parsed.with_context(|| format!("BILLING_PLANS_FILE {} is invalid", path.display()))?
+        }
+        None => Catalog::default_catalog(),
+    };
+    for (plan, price) in &settings.stripe_prices {
+        let Some(price) = price else { continue };
+        let var = format!("STRIPE_PRICE_{}", plan.to_uppercase());
+        let plan = PlanId::parse(plan.as_str()).with_context(|| format!("{var}: bad plan"))?;
+        let price = StripePriceId::parse(price.as_str()).with_context(|| format!("{var} is not a valid price id"))?;
+        catalog = catalog.with_stripe_price(&plan, price).with_context(|| format!("{var} cannot be used"))?;
+    }
+    let policy = Policy { grace: chrono::Duration::days(settings.grace_days), ..Policy::default() };
+    Ok(Rules { catalog, policy })
+}
+
+fn payments(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Arc<dyn PaymentProvider>> {
+    let inner: Arc<dyn PaymentProvider> = match &settings.stripe_secret_key {
+        Some(key) => {
+            let config = StripeConfig::new(key.clone()).with_base_url(settings.stripe_api_base.clone());
+            Arc::new(StripeClient::new(config).context("STRIPE_SECRET_KEY: the Stripe client cannot be built")?)
+        }
+        None => Arc::new(UnconfiguredPayments),
+    };
+    Ok(Arc::new(MeteredPayments::new(inner, metrics.clone())))
+}
+
+fn report_unconfigured(settings: &Settings) {
+    if settings.stripe_secret_key.is_none() {
+        tracing::warn!("STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured");
+    }
+    if settings.stripe_webhook_secrets.is_empty() {
+        tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: webhook deliveries answer 503 webhooks_not_configured");
+    }
+    if settings.jwt_secret.is_none() {
+        tracing::warn!("JWT_SECRET is not set: API requests answer 503 auth_not_configured");
+    }
+    for (plan, price) in &settings.stripe_prices {
+        if price.is_none() {
+            tracing::warn!(plan = %plan, "no Stripe price configured: the plan cannot be bought");
+        }
+    }
+}
+
+impl Application {
+    /// Builds everything and binds `settings.bind_addr` (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// When the store, the catalog or the listener cannot be set up.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Cadence::default()).await
+    }
+
+    /// Like [`Application::build`], with worker cadences (tests shorten them).
+    ///
+    /// # Errors
+    /// When the store, the catalog or the listener cannot be set up.
+    pub async fn build_with(settings: Settings, cadence: Cadence) -> anyhow::Result<Self> {
+        report_unconfigured(&settings);
+        let metrics = Metrics::new().context("metrics cannot be registered")?;
+        let rules = Arc::new(rules(&settings)?);
+        let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
+        let payments = payments(&settings, &metrics)?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let base = &settings.app_base_url;
+        let urls = ReturnUrls {
+            checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
+            checkout_cancel: format!("{base}/settings/billing"),
+            portal_return: format!("{base}/settings/billing"),
+        };
+        let billing = Arc::new(BillingService::new(repo.clone(), payments.clone(), clock.clone(), rules.clone(), urls));
+        let decoder: Arc<dyn EventDecoder> = Arc::new(StripeEventDecoder::new());
+        let processor = Arc::new(EventProcessor::new(
+            repo.clone(),
+            ledger.clone(),
+            payments.clone(),
+            decoder,
+            clock.clone(),
+            rules.clone(),
+            RetryPolicy { max_attempts: settings.max_attempts, ..RetryPolicy::default() },
+        ));
+        let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
+        let dispatcher = Arc::new(NotificationDispatcher::new(repo.clone(), notifier, clock.clone()));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let state = web::Data::new(AppState {
+            billing: billing.clone(),
+            intake: WebhookIntake::new(repo, ledger.clone(), clock.clone(), rules.clone()),
+            ledger: ledger.clone(),
+            rules,
+            auth: TokenAuthority::new(settings.jwt_secret.clone(), settings.jwt_ttl_secs, settings.jwt_refresh_window_secs),
+            webhook_secrets: settings.stripe_webhook_secrets.iter().cloned().map(WebhookSecret::from).collect(),
+            webhook_tolerance: chrono::Duration::seconds(settings.webhook_tolerance_secs),
+            metrics: metrics.clone(),
+            clock,
+            failures: FailureLimiter::new(20, std::time::Duration::from_secs(60)),
+            wake: wake.clone(),
+        });
+        let listener =
+            TcpListener::bind(settings.bind_addr).with_context(|| format!("BIND_ADDR {} cannot be bound", settings.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        let stop = CancellationToken::new();
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+        let mut workers: Vec<JoinHandle<()>> = (0..settings.workers)
+            .map(|i| spawn_event_worker(processor.clone(), format!("{instance}-{i}"), wake.clone(), metrics.clone(), cadence, stop.clone()))
+            .collect();
+        workers.push(spawn_timer_worker(billing, ledger, metrics, cadence, stop.clone()));
+        workers.push(spawn_notice_worker(dispatcher, cadence, stop.clone()));
+        tracing::info!(address = %settings.bind_addr.ip(), port, store = ?settings.database, "billing server listening");
+        Ok(Self { port, server, workers, stop })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting, lets each worker finish the event
+    /// it holds, and returns.
+    ///
+    /// # Errors
+    /// When the HTTP server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        self.stop.cancel();
+        for worker in self.workers {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "a worker ended abnormally");
+            }
+        }
+        tracing::info!("billing server stopped");
+        Ok(served?)
+    }
+}

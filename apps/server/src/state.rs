@@ -1,0 +1,47 @@
+//! The application state shared by handlers and workers.
+
+use std::sync::Arc;
+
+use billing_core::ports::{BillingRepository, Clock, PaymentProvider, WebhookLedger};
+use billing_core::services::{BillingService, WebhookIntake};
+use billing_core::Rules;
+use billing_stripe::WebhookSecret;
+use chrono::{DateTime, Utc};
+
+use crate::auth::TokenAuthority;
+use crate::limiter::FailureLimiter;
+use crate::metrics::Metrics;
+
+pub type Repo = dyn BillingRepository;
+pub type Ledger = dyn WebhookLedger;
+pub type Payments = dyn PaymentProvider;
+pub type Clk = dyn Clock;
+
+/// Everything a request needs.
+pub struct AppState {
+    /// Shared with the timer worker.
+    pub billing: Arc<BillingService<Repo, Payments, Clk>>,
+    pub intake: WebhookIntake<Repo, Ledger, Clk>,
+    pub ledger: Arc<Ledger>,
+    pub rules: Arc<Rules>,
+    pub auth: TokenAuthority,
+    pub webhook_secrets: Vec<WebhookSecret>,
+    pub webhook_tolerance: chrono::Duration,
+    pub metrics: Metrics,
+    pub clock: Arc<Clk>,
+    pub failures: FailureLimiter,
+    /// Wakes the event workers as soon as a delivery is recorded.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("webhook_secrets", &self.webhook_secrets.len()).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

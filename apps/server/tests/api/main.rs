@@ -1,0 +1,9 @@
+//! Black-box tests of the billing server: the real app on a random port, against both stores.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod billing;
+mod helpers;
+mod instances;
+mod operations;
+mod webhooks;

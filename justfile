@@ -1,0 +1,45 @@
+# One-line conveniences; CI runs .ci/run.
+
+# Format, lint and test exactly as CI does.
+ci:
+    bash .ci/run
+
+# Run every test (Postgres tests start a throwaway cluster unless DATABASE_URL is set).
+test:
+    cargo test --workspace
+
+# Lint with warnings as errors.
+lint:
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format every crate.
+fmt:
+    cargo fmt --all
+
+# Run the state-machine properties with many more cases.
+props:
+    PROPTEST_CASES=4000 cargo test -p billing-core --test state_machine
+
+# Regenerate the transition table in docs/state-machine.md after changing the state machine.
+state-table:
+    UPDATE_DOCS=1 cargo test -p billing-core --test state_table
+
+# Run the embedding example.
+example:
+    cargo run -p billing-core --example embed
+
+# Run the server on the embedded store (see docs/operations.md for settings).
+run:
+    cargo run --release -p billing-server
+
+# Measure the Postgres store's record and apply throughput (numbers in docs/benchmarks.md).
+bench:
+    cargo bench -p billing-postgres --bench throughput
+
+# Measure how soon after its 200 a webhook's effect is visible through the API.
+bench-latency:
+    cargo bench -p billing-server --bench webhook_latency
+
+# Stop the throwaway Postgres cluster the store tests leave running under target/.
+pg-stop:
+    sh -c 'd="${CARGO_TARGET_DIR:-target}/pg-test-cluster/data"; p=$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1); if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$p" -D "$d" -m fast stop; else "$p" -D "$d" -m fast stop; fi'
