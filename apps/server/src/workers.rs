@@ -43,6 +43,7 @@ fn outcome_label(o: &ProcessOutcome) -> &'static str {
         ProcessOutcome::Retry { .. } => "failed",
         ProcessOutcome::Dead { .. } => "dead",
         ProcessOutcome::LeaseLost => "lease_lost",
+        ProcessOutcome::HandedBack => "handed_back",
     }
 }
 

@@ -14,10 +14,14 @@
 //! before an older one arrived), but a claimer that holds the organization's advisory lock sees
 //! every earlier claim of that organization committed, and later claimers of the organization
 //! wait for its commit through the same lock.
+//!
+//! An event recorded without an organization is claimed without a lock; when its worker learns
+//! the organization, `assign_org` sets it under that organization's advisory lock and hands the
+//! event back if the organization has another event in flight or an older one waiting.
 
 use billing_core::ids::{OrgId, StripeEventId};
-use billing_core::ports::{ClaimedEvent, LedgerError};
-use billing_store::sql::CLAIM_ELIGIBLE;
+use billing_core::ports::{Assignment, ClaimedEvent, LedgerError};
+use billing_store::sql::{ASSIGN_ORG, CLAIM_ELIGIBLE, EVENT_EXISTS, ORG_QUEUE_AHEAD, RELEASE_EVENT};
 use billing_store::{ledger_error, settle, CodecError, Unreachable};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::postgres::{PgPool, PgRow};
@@ -95,6 +99,48 @@ async fn lock_organizations(conn: &mut PgConnection, candidates: Vec<(String, Op
         rows.iter().map(|r| r.try_get("org").map_err(ledger_error)).collect::<Result<_, _>>()?
     };
     Ok(candidates.into_iter().filter(|(_, org)| org.as_ref().is_none_or(|o| locked.contains(o))).map(|(id, _)| id).collect())
+}
+
+/// Sets the organization of a leased event; see the module documentation.
+pub(crate) async fn assign_org(
+    pool: &PgPool,
+    id: &StripeEventId,
+    holder: &str,
+    org: &OrgId,
+    now: DateTime<Utc>,
+) -> Result<Assignment, LedgerError> {
+    let mut tx = pool.begin().await.map_err(Unreachable)?;
+    let result = assign_in(&mut tx, id, holder, org, now).await;
+    settle(tx, result, ledger_error).await
+}
+
+async fn assign_in(
+    conn: &mut PgConnection,
+    id: &StripeEventId,
+    holder: &str,
+    org: &OrgId,
+    now: DateTime<Utc>,
+) -> Result<Assignment, LedgerError> {
+    // Waiting here is short: claimers hold the lock only for their claim transaction.
+    let lock = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
+    sqlx::query(lock).bind(LOCK_NAMESPACE).bind(org.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
+    let assigned = sqlx::query(ASSIGN_ORG).bind(id.as_str()).bind(holder).bind(org.as_str()).execute(&mut *conn).await;
+    if assigned.map_err(ledger_error)?.rows_affected() == 0 {
+        let exists = sqlx::query(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *conn).await.map_err(ledger_error)?;
+        return Err(if exists.is_some() { LedgerError::LeaseLost(id.clone()) } else { LedgerError::NotFound(id.clone()) });
+    }
+    let ahead: i64 = sqlx::query(ORG_QUEUE_AHEAD)
+        .bind(id.as_str())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get("n"))
+        .map_err(ledger_error)?;
+    if ahead == 0 {
+        return Ok(Assignment::Proceed);
+    }
+    sqlx::query(RELEASE_EVENT).bind(id.as_str()).bind(holder).execute(&mut *conn).await.map_err(ledger_error)?;
+    Ok(Assignment::HandedBack)
 }
 
 fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<ClaimedEvent, LedgerError> {

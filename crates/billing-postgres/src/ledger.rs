@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{
-    ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
+    Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    ASSIGN_ORG, BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
+    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
     REPLAY_AUDIT, REPLAY_RESET,
 };
 use billing_store::{
@@ -82,13 +82,8 @@ impl WebhookLedger for PostgresStore {
         self.leased_update(id, sqlx::query(RELEASE_EVENT).bind(id.as_str()).bind(holder)).await
     }
 
-    async fn assign_org(&self, id: &StripeEventId, org: &OrgId) -> Result<(), LedgerError> {
-        let done =
-            sqlx::query(ASSIGN_ORG).bind(id.as_str()).bind(org.as_str()).execute(&mut *self.conn().await?).await.map_err(ledger_error)?;
-        if done.rows_affected() == 0 {
-            return Err(LedgerError::NotFound(id.clone()));
-        }
-        Ok(())
+    async fn assign_org(&self, id: &StripeEventId, holder: &str, org: &OrgId, now: DateTime<Utc>) -> Result<Assignment, LedgerError> {
+        crate::claim::assign_org(&self.pool, id, holder, org, now).await
     }
 
     async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {

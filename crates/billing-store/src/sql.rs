@@ -43,8 +43,16 @@ pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
     (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
 
-/// Sets the organization `$2` of event `$1`.
-pub const ASSIGN_ORG: &str = "UPDATE webhook_events SET org_id = $2 WHERE event_id = $1";
+/// Sets the organization `$3` of event `$1`, leased by `$2`.
+pub const ASSIGN_ORG: &str = lease_guarded!("org_id = $3");
+
+/// How many events `n` go before event `$1` in its organization's queue at `$2` (now): another
+/// event of the organization with a live lease, or an older unfinished one. Run after
+/// [`ASSIGN_ORG`], in the same transaction.
+pub const ORG_QUEUE_AHEAD: &str = "SELECT count(*) AS n FROM webhook_events e \
+    JOIN webhook_events o ON o.org_id = e.org_id AND o.event_id <> e.event_id \
+    WHERE e.event_id = $1 AND ((o.status = 'processing' AND o.lease_until >= $2) \
+       OR (o.status IN ('received', 'processing', 'failed') AND (o.stripe_created, o.event_id) < (e.stripe_created, e.event_id)))";
 
 /// One ledger entry by event id `$1`.
 pub static GET_EVENT: LazyLock<String> = LazyLock::new(|| format!("SELECT {LEDGER_COLUMNS} FROM webhook_events WHERE event_id = $1"));

@@ -188,6 +188,7 @@ impl TestApp {
                     l.starts_with("billing_webhooks_finished_total{")
                         && !l.contains("outcome=\"failed\"")
                         && !l.contains("outcome=\"lease_lost\"")
+                        && !l.contains("outcome=\"handed_back\"")
                 })
                 .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
                 .sum()

@@ -74,6 +74,16 @@ pub enum RecordOutcome {
     Duplicate,
 }
 
+/// Whether a worker may apply an event whose organization it has just learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    /// The event is the organization's only one in flight and its oldest unfinished one: apply it.
+    Proceed,
+    /// Another event of the organization is leased, or an older one is unfinished. The event was
+    /// handed back, due again at once, and the claim order decides when it runs.
+    HandedBack,
+}
+
 /// An event leased to one worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedEvent {
@@ -160,8 +170,14 @@ pub trait WebhookLedger: Send + Sync + 'static {
     async fn dead_letter(&self, id: &StripeEventId, holder: &str, error: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
     /// Returns a leased event unprocessed (on shutdown), due again at once.
     async fn release(&self, id: &StripeEventId, holder: &str) -> Result<(), LedgerError>;
-    /// Sets the organization of an event once it is known.
-    async fn assign_org(&self, id: &StripeEventId, org: &OrgId) -> Result<(), LedgerError>;
+    /// Sets the organization of event `id`, leased by `holder`, once it is known.
+    ///
+    /// MUST answer [`Assignment::HandedBack`], and hand the event back as [`Self::release`]
+    /// does, when another event of `org` is leased (a lease live at `now`) or an older event of
+    /// it is unfinished; an organization learned late must not break the exclusivity and order
+    /// [`Self::claim_due`] promises. Errors as the other leased updates when `holder` no longer
+    /// holds the event.
+    async fn assign_org(&self, id: &StripeEventId, holder: &str, org: &OrgId, now: DateTime<Utc>) -> Result<Assignment, LedgerError>;
     /// Moves a finished or dead event back to due and writes an audit note.
     async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
     async fn get(&self, id: &StripeEventId) -> Result<Option<LedgerEntry>, LedgerError>;

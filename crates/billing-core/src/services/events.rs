@@ -9,7 +9,7 @@ use crate::decide::{decide, Decision, Outcome, Rules};
 use crate::ids::OrgId;
 use crate::input::{Input, StripeEvent, StripeFact};
 use crate::ports::{
-    BillingRepository, ClaimedEvent, Clock, DecodeError, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
+    Assignment, BillingRepository, ClaimedEvent, Clock, DecodeError, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
     PaymentProvider, RepositoryError, WebhookLedger,
 };
 use crate::retry::{RetryDecision, RetryPolicy};
@@ -29,6 +29,9 @@ pub enum ProcessOutcome {
     },
     /// Another worker took the event over (our lease expired); nothing was written.
     LeaseLost,
+    /// The organization, learned only now, has another event in flight or an older one waiting;
+    /// the event was handed back unapplied, to run in its organization's order.
+    HandedBack,
 }
 
 /// Why an attempt failed, kept short for the ledger.
@@ -36,6 +39,7 @@ enum Failure {
     Permanent(String),
     Transient(String),
     LeaseLost,
+    HandedBack,
 }
 
 /// Drains the webhook ledger into billing state.
@@ -93,6 +97,7 @@ where
         match self.attempt(event).await {
             Ok(disposition) => Ok(ProcessOutcome::Done(disposition)),
             Err(Failure::LeaseLost) => Ok(ProcessOutcome::LeaseLost),
+            Err(Failure::HandedBack) => Ok(ProcessOutcome::HandedBack),
             Err(Failure::Permanent(reason)) => self.give_up(event, reason).await,
             Err(Failure::Transient(reason)) => self.retry_later(event, reason).await,
         }
@@ -134,7 +139,10 @@ where
             return Err(Failure::Transient("organization not known yet".to_owned()));
         };
         if claimed.org_id.is_none() {
-            self.ledger.assign_org(&claimed.id, &org).await.map_err(ledger_failure)?;
+            match self.ledger.assign_org(&claimed.id, &claimed.holder, &org, self.clock.now()).await.map_err(ledger_failure)? {
+                Assignment::Proceed => {}
+                Assignment::HandedBack => return Err(Failure::HandedBack),
+            }
         }
         self.apply(claimed, &org, event).await
     }

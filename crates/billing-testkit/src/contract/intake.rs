@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use billing_core::ports::{EventDisposition, EventStatus, LedgerError, RecordOutcome};
+use billing_core::ports::{Assignment, EventDisposition, EventStatus, LedgerError, RecordOutcome};
 
 use super::{lease, Store};
 use crate::fixtures::{at, event_id, new_event, org};
@@ -65,12 +65,13 @@ pub async fn assigning_an_organization_to_an_event_is_visible_and_unknown_events
     store.record(&event).await.unwrap();
     assert_eq!(store.get(&event.id).await.unwrap().unwrap().org_id, None);
 
-    store.assign_org(&event.id, &org(7)).await.unwrap();
+    let claimed = store.claim_due("w1", at(3), lease(), 1).await.unwrap();
+    assert_eq!(store.assign_org(&claimed[0].id, "w1", &org(7), at(3)).await.unwrap(), Assignment::Proceed);
     assert_eq!(store.get(&event.id).await.unwrap().unwrap().org_id, Some(org(7)));
 
     let missing = event_id("missing");
     let not_found = |result: Result<(), LedgerError>| matches!(result, Err(LedgerError::NotFound(ref id)) if *id == missing);
-    assert!(not_found(store.assign_org(&missing, &org(7)).await), "assign_org");
+    assert!(not_found(store.assign_org(&missing, "w1", &org(7), at(3)).await.map(|_| ())), "assign_org");
     assert!(not_found(store.complete(&missing, "w1", EventDisposition::Ignored, at(3)).await), "complete");
     assert!(not_found(store.fail(&missing, "w1", "boom", at(4)).await), "fail");
     assert!(not_found(store.dead_letter(&missing, "w1", "boom", at(3)).await), "dead_letter");

@@ -5,6 +5,7 @@
 //! by moving "now" rather than by sleeping.
 #![allow(clippy::unwrap_used)]
 
+mod adoption;
 mod claims;
 mod commits;
 mod intake;
@@ -12,6 +13,7 @@ mod monitoring;
 mod repository;
 mod retries;
 
+pub use adoption::*;
 pub use claims::*;
 pub use commits::*;
 pub use intake::*;

@@ -1,6 +1,7 @@
 use super::*;
 use crate::ports::{
-    ClaimedEvent, DecodeError, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError, RepositoryError,
+    Assignment, ClaimedEvent, DecodeError, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError,
+    RepositoryError,
 };
 use crate::retry::RetryPolicy;
 use crate::services::{EventProcessor, ProcessOutcome};
@@ -95,11 +96,30 @@ async fn organization_found_through_the_customer_is_assigned_to_the_event() {
         (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
     decodes_to(&mut decoder, Some(team_snapshot()), None);
     repo.expect_find_by_customer().returning(|_| Ok(Some(org("org_7"))));
-    ledger.expect_assign_org().withf(|_, o| o == &org("org_7")).times(1).returning(|_, _| Ok(()));
+    ledger
+        .expect_assign_org()
+        .withf(|id, holder, o, _| id == &event_id("evt_1") && holder == "w1" && o == &org("org_7"))
+        .times(1)
+        .returning(|_, _, _, _| Ok(Assignment::Proceed));
     repo.expect_load_or_create().withf(|o, _| o == &org("org_7")).returning(|_, _| Ok(BillingState::new(org("org_7"), plan("free"))));
     repo.expect_commit().times(1).returning(|_| Ok(1));
     let outcome = processor(repo, ledger, payments, decoder).process(&claimed(None, 0)).await.unwrap();
     assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
+
+#[tokio::test]
+async fn event_whose_late_found_organization_is_busy_is_handed_back_unapplied() {
+    let (mut repo, mut ledger, payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    decodes_to(&mut decoder, Some(team_snapshot()), None);
+    repo.expect_find_by_customer().returning(|_| Ok(Some(org("org_7"))));
+    ledger.expect_assign_org().times(1).returning(|_, _, _, _| Ok(Assignment::HandedBack));
+    repo.expect_load_or_create().never();
+    repo.expect_commit().never();
+    ledger.expect_fail().never();
+    ledger.expect_complete().never();
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(None, 0)).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::HandedBack);
 }
 
 #[tokio::test]
