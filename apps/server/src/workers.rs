@@ -110,7 +110,7 @@ pub fn spawn_timer_worker(
             if let Ok(backlog) = ledger.backlog().await {
                 metrics.ledger_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
             }
-            if let Ok(past_due) = billing.past_due_count(10_000).await {
+            if let Ok(past_due) = billing.past_due_count().await {
                 metrics.past_due_organizations.set(i64::try_from(past_due).unwrap_or(i64::MAX));
             }
             tokio::select! {

@@ -7,7 +7,9 @@ use billing_core::effect::AuditEntry;
 use billing_core::ids::{OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
 use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
 use billing_core::BillingState;
-use billing_store::sql::{AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, PAST_DUE, SELECT_STATE};
+use billing_store::sql::{
+    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, PAST_DUE, PAST_DUE_COUNT, SELECT_STATE,
+};
 use billing_store::{
     decode_audit, decode_notice, decode_state, encode_state, repository_error, state_placeholders, state_select_list, CodecError,
     STATE_COLUMNS,
@@ -94,6 +96,12 @@ impl BillingRepository for PostgresStore {
 
     async fn past_due(&self, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {
         self.org_list(sqlx::query(PAST_DUE).bind(i64::from(limit))).await
+    }
+
+    async fn past_due_count(&self) -> Result<u64, RepositoryError> {
+        let row = sqlx::query(PAST_DUE_COUNT).fetch_one(&mut *self.conn().await?).await;
+        let n: i64 = row.and_then(|r| r.try_get("n")).map_err(repository_error)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError> {

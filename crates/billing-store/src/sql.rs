@@ -126,6 +126,9 @@ pub const ORG_BY_SUBSCRIPTION: &str = "SELECT org_id FROM organizations WHERE st
 /// Up to `$2` organizations whose timer is due at `$1`, oldest first.
 pub const DUE_TIMERS: &str = "SELECT org_id FROM organizations WHERE next_timer_at <= $1 ORDER BY next_timer_at, org_id LIMIT $2";
 
+/// How many organizations `n` are in `past_due`.
+pub const PAST_DUE_COUNT: &str = "SELECT count(*) AS n FROM organizations WHERE status = 'past_due'";
+
 /// Up to `$1` organizations in `past_due`, by id.
 pub const PAST_DUE: &str = "SELECT org_id FROM organizations WHERE status = 'past_due' ORDER BY org_id LIMIT $1";
 

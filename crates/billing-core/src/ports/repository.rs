@@ -92,6 +92,8 @@ pub trait BillingRepository: Send + Sync + 'static {
     async fn due_timers(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
     /// Organizations in `past_due`, for monitoring.
     async fn past_due(&self, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
+    /// How many organizations are in `past_due`, for the monitoring gauge.
+    async fn past_due_count(&self) -> Result<u64, RepositoryError>;
     /// The newest audit rows of an organization, newest first.
     async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError>;
     /// Takes up to `limit` undelivered notices, leasing them until `lease_until`.

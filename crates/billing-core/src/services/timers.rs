@@ -80,11 +80,11 @@ where
         Ok(done)
     }
 
-    /// How many organizations are in `past_due`, counting up to `limit`.
+    /// How many organizations are in `past_due`.
     ///
     /// # Errors
     /// [`BillingError::Repository`] when storage fails.
-    pub async fn past_due_count(&self, limit: u32) -> Result<usize, BillingError> {
-        Ok(self.repo.past_due(limit).await?.len())
+    pub async fn past_due_count(&self) -> Result<u64, BillingError> {
+        Ok(self.repo.past_due_count().await?)
     }
 }

@@ -52,6 +52,7 @@ pub async fn the_seed_monitoring_queries_find_what_they_look_for<S: Store>(store
     make_past_due_orgs(&*store).await;
     assert_eq!(store.past_due(10).await.unwrap(), [org(1), org(2)]);
     assert_eq!(store.past_due(1).await.unwrap(), [org(1)]);
+    assert_eq!(store.past_due_count().await.unwrap(), 2);
 
     make_finished_events(&*store).await;
     let failed = store.list(&LedgerFilter { status: Some(EventStatus::Failed), ..filter() }).await.unwrap();
