@@ -21,7 +21,7 @@
 
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{Assignment, ClaimedEvent, LedgerError};
-use billing_store::sql::{ASSIGN_ORG, CLAIM_ELIGIBLE, EVENT_EXISTS, ORG_QUEUE_AHEAD, RELEASE_EVENT};
+use billing_store::sql::CLAIM_ELIGIBLE;
 use billing_store::{ledger_error, settle, CodecError, Unreachable};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::postgres::{PgPool, PgRow};
@@ -124,23 +124,7 @@ async fn assign_in(
     // Waiting here is short: claimers hold the lock only for their claim transaction.
     let lock = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
     sqlx::query(lock).bind(LOCK_NAMESPACE).bind(org.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
-    let assigned = sqlx::query(ASSIGN_ORG).bind(id.as_str()).bind(holder).bind(org.as_str()).execute(&mut *conn).await;
-    if assigned.map_err(ledger_error)?.rows_affected() == 0 {
-        let exists = sqlx::query(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *conn).await.map_err(ledger_error)?;
-        return Err(if exists.is_some() { LedgerError::LeaseLost(id.clone()) } else { LedgerError::NotFound(id.clone()) });
-    }
-    let ahead: i64 = sqlx::query(ORG_QUEUE_AHEAD)
-        .bind(id.as_str())
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await
-        .and_then(|r| r.try_get("n"))
-        .map_err(ledger_error)?;
-    if ahead == 0 {
-        return Ok(Assignment::Proceed);
-    }
-    sqlx::query(RELEASE_EVENT).bind(id.as_str()).bind(holder).execute(&mut *conn).await.map_err(ledger_error)?;
-    Ok(Assignment::HandedBack)
+    billing_store::assign_in::<sqlx::Postgres, _>(conn, id, holder, org, now).await
 }
 
 fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<ClaimedEvent, LedgerError> {

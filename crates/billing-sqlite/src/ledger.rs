@@ -9,8 +9,8 @@ use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    ASSIGN_ORG, BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT,
-    ORG_QUEUE_AHEAD, RECORD_EVENT, RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET,
+    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT,
+    RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET,
 };
 use billing_store::{
     decode_ledger_entry, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable, DEFAULT_LIST_LIMIT,
@@ -111,7 +111,7 @@ impl WebhookLedger for SqliteStore {
     async fn assign_org(&self, id: &StripeEventId, holder: &str, org: &OrgId, now: DateTime<Utc>) -> Result<Assignment, LedgerError> {
         // The single writer serialises this with every claim, so the check below sees them all.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
-        let result = assign_in(&mut tx, id, holder, org, now).await;
+        let result = billing_store::assign_in::<sqlx::Sqlite, _>(&mut tx, id, holder, org, us(now)).await;
         settle(tx, result, ledger_error).await
     }
 
@@ -180,32 +180,6 @@ async fn replay_in(conn: &mut SqliteConnection, id: &StripeEventId, actor: &str,
     sqlx::query(REPLAY_RESET).bind(id.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
     sqlx::query(REPLAY_AUDIT).bind(id.as_str()).bind(actor).bind(&raw).bind(us(now)).execute(&mut *conn).await.map_err(ledger_error)?;
     Ok(())
-}
-
-async fn assign_in(
-    conn: &mut SqliteConnection,
-    id: &StripeEventId,
-    holder: &str,
-    org: &OrgId,
-    now: DateTime<Utc>,
-) -> Result<Assignment, LedgerError> {
-    let assigned = sqlx::query(ASSIGN_ORG).bind(id.as_str()).bind(holder).bind(org.as_str()).execute(&mut *conn).await;
-    if assigned.map_err(ledger_error)?.rows_affected() == 0 {
-        let exists = sqlx::query(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *conn).await.map_err(ledger_error)?;
-        return Err(if exists.is_some() { LedgerError::LeaseLost(id.clone()) } else { LedgerError::NotFound(id.clone()) });
-    }
-    let ahead: i64 = sqlx::query(ORG_QUEUE_AHEAD)
-        .bind(id.as_str())
-        .bind(us(now))
-        .fetch_one(&mut *conn)
-        .await
-        .and_then(|r| r.try_get("n"))
-        .map_err(ledger_error)?;
-    if ahead == 0 {
-        return Ok(Assignment::Proceed);
-    }
-    sqlx::query(RELEASE_EVENT).bind(id.as_str()).bind(holder).execute(&mut *conn).await.map_err(ledger_error)?;
-    Ok(Assignment::HandedBack)
 }
 
 fn claimed_event(r: &SqliteRow, holder: &str, lease_until: DateTime<Utc>) -> Result<ClaimedEvent, LedgerError> {

@@ -5,6 +5,7 @@
 //! notice kind or audit cause fails to compile here once, rather than drifting between stores.
 //! The same goes for the SQL both dialects accept unchanged ([`sql`]).
 
+mod assign;
 mod audit;
 mod error;
 mod inspect;
@@ -15,6 +16,7 @@ mod state;
 mod time;
 mod transaction;
 
+pub use assign::assign_in;
 pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
 pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};

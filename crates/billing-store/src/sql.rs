@@ -43,8 +43,9 @@ pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
     (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
 
-/// Sets the organization `$3` of event `$1`, leased by `$2`.
-pub const ASSIGN_ORG: &str = lease_guarded!("org_id = $3");
+/// Sets the organization `$3` of event `$1`, leased by `$2`; no row returned as with the other
+/// lease-guarded updates.
+pub const ASSIGN_ORG: &str = concat!(lease_guarded!("org_id = $3"), " RETURNING event_id");
 
 /// How many events `n` go before event `$1` in its organization's queue at `$2` (now): another
 /// event of the organization with a live lease, or an older unfinished one. Run after
