@@ -74,10 +74,11 @@ fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { var, reason: reason.into() }
 }
 
-/// Every setting, as a flag or an environment variable. Unset values fall back to the file, then defaults.
+/// Every setting, as a flag or an environment variable. Unset values fall back to the file, then
+/// defaults. Other binaries embed these with `#[command(flatten)]` so they read the same settings.
 #[derive(Parser, Default)]
 #[command(name = "billing-server", about = "Subscription billing for plans sold through Stripe", version)]
-pub(crate) struct Args {
+pub struct Args {
     /// TOML file with the same settings (lowercase keys, e.g. `bind_addr`).
     #[arg(long, env = "BILLING_CONFIG")]
     config: Option<PathBuf>,
@@ -137,12 +138,26 @@ pub(crate) struct Args {
     log_format: Option<String>,
 }
 
+// Written by hand: the flags hold secrets as plain strings until they are validated.
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
 /// Reads flags, environment and the optional file.
 ///
 /// # Errors
 /// [`ConfigError`] naming the first invalid variable.
 pub fn load() -> Result<Settings, ConfigError> {
-    let args = Args::parse();
+    from_args(Args::parse())
+}
+
+/// The settings from parsed flags and environment, then the file they name, then defaults.
+///
+/// # Errors
+/// [`ConfigError`] naming the first invalid variable.
+pub fn from_args(args: Args) -> Result<Settings, ConfigError> {
     let file = match &args.config {
         Some(path) => FileConfig::read(path)?,
         None => FileConfig::default(),

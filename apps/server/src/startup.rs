@@ -61,6 +61,16 @@ pub fn rules(settings: &Settings) -> anyhow::Result<Rules> {
     Ok(Rules { catalog, policy })
 }
 
+/// Where Checkout and the billing portal send the user back to, under `APP_BASE_URL`.
+pub fn return_urls(settings: &Settings) -> ReturnUrls {
+    let base = &settings.app_base_url;
+    ReturnUrls {
+        checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
+        checkout_cancel: format!("{base}/settings/billing"),
+        portal_return: format!("{base}/settings/billing"),
+    }
+}
+
 fn payments(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Arc<dyn PaymentProvider>> {
     let inner: Arc<dyn PaymentProvider> = match &settings.stripe_secret_key {
         Some(key) => {
@@ -109,12 +119,7 @@ impl Application {
         let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
         let payments = payments(&settings, &metrics)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let base = &settings.app_base_url;
-        let urls = ReturnUrls {
-            checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
-            checkout_cancel: format!("{base}/settings/billing"),
-            portal_return: format!("{base}/settings/billing"),
-        };
+        let urls = return_urls(&settings);
         let billing = Arc::new(BillingService::new(repo.clone(), payments.clone(), clock.clone(), rules.clone(), urls));
         let decoder: Arc<dyn EventDecoder> = Arc::new(StripeEventDecoder::new());
         let processor = Arc::new(EventProcessor::new(

@@ -46,7 +46,7 @@ pub use client::{ConfigError, StripeClient};
 pub use config::{StripeConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL};
 pub use convert::ConvertError;
 pub use error::{BodyProblem, StripeError};
-pub use events::{parse_envelope, EnvelopeError, EventEnvelope, StripeEventDecoder};
+pub use events::{parse_envelope, EnvelopeError, EventEnvelope, StripeEventDecoder, HANDLED_EVENT_TYPES};
 pub use form::Form;
 pub use ops::{DowngradePhases, EventListFilter, EventPage, FetchedEvent};
 pub use secrecy::SecretString;

@@ -49,6 +49,19 @@ impl EventStatus {
     }
 }
 
+/// A status name that is not one of [`EventStatus::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown event status {0:?}; expected received, processing, processed, ignored, stale, failed or dead")]
+pub struct UnknownEventStatus(pub String);
+
+impl std::str::FromStr for EventStatus {
+    type Err = UnknownEventStatus;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::parse(raw).ok_or_else(|| UnknownEventStatus(raw.to_owned()))
+    }
+}
+
 /// A verified event to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {

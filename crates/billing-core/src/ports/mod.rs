@@ -12,7 +12,10 @@ mod repository;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decoder::{DecodeError, DecodedEvent, EventDecoder};
-pub use ledger::{Assignment, ClaimedEvent, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger};
+pub use ledger::{
+    Assignment, ClaimedEvent, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, UnknownEventStatus,
+    WebhookLedger,
+};
 pub use notifier::{Notifier, NotifyError};
 pub use payment::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,

@@ -8,7 +8,8 @@ use crate::decide::Rules;
 use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::ports::{BillingRepository, Clock, LedgerError, NewEvent, RecordOutcome, RepositoryError, WebhookLedger};
 
-/// A delivery whose signature was verified, with the envelope fields read from it.
+/// An authentic Stripe event to record, with the envelope fields read from it: a webhook
+/// delivery whose signature was verified, or an event fetched from the API with our key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedDelivery {
     pub id: StripeEventId,
@@ -19,7 +20,9 @@ pub struct VerifiedDelivery {
     pub org_hint: Option<OrgId>,
     pub customer: Option<StripeCustomerId>,
     pub payload: Vec<u8>,
-    pub verified_by: u32,
+    /// The position of the webhook secret that verified the signature; `None` for an event
+    /// fetched from the API, which carries no signature.
+    pub verified_by: Option<u32>,
 }
 
 /// Why a delivery could not be recorded; the caller answers 503 so Stripe retries.
@@ -73,7 +76,7 @@ where
             livemode: delivery.livemode,
             org_id,
             payload: delivery.payload,
-            verified_by: Some(delivery.verified_by),
+            verified_by: delivery.verified_by,
             received_at: self.clock.now(),
         };
         Ok(self.ledger.record(&event).await?)

@@ -34,6 +34,21 @@ impl EventDecoder for StripeEventDecoder {
     }
 }
 
+/// The event types whose facts the billing state depends on; every other type is recorded and
+/// ignored. Recovery lists exactly these from the API.
+pub const HANDLED_EVENT_TYPES: [&str; 10] = [
+    "checkout.session.completed",
+    "checkout.session.expired",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.payment_action_required",
+    "charge.refunded",
+];
+
 /// The fact an event states, or `None` for types the billing state does not depend on.
 ///
 /// `invoice.paid` and `invoice.payment_succeeded` carry the same invoice and both map to
@@ -90,4 +105,21 @@ fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handled_type_is_decoded_and_no_other_is() {
+        // An empty object is not a valid object of any handled type, so a handled type fails to
+        // read it while every other type is ignored before reading.
+        for event_type in HANDLED_EVENT_TYPES {
+            assert!(fact_for(event_type, serde_json::json!({})).is_err(), "{event_type} is not decoded");
+        }
+        for event_type in ["invoice.created", "customer.updated", "checkout.session.async_payment_succeeded"] {
+            assert!(matches!(fact_for(event_type, serde_json::json!({})), Ok(None)), "{event_type} is decoded");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::convert::{first_org_id, parse_id, timestamp, ConvertError};
 use crate::wire;
 
-pub use decode::StripeEventDecoder;
+pub use decode::{StripeEventDecoder, HANDLED_EVENT_TYPES};
 
 /// The envelope of one event, with the organization hints found in its object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +57,16 @@ impl EventEnvelope {
             org_hint: self.org_hint,
             customer: self.customer,
             payload,
-            verified_by: u32::try_from(secret_index).unwrap_or(u32::MAX),
+            verified_by: Some(u32::try_from(secret_index).unwrap_or(u32::MAX)),
         }
+    }
+
+    /// The event to record when it was fetched from the API rather than delivered: nothing
+    /// verified a signature, the API call itself was authenticated with our key.
+    pub fn into_fetched(self, payload: Vec<u8>) -> VerifiedDelivery {
+        let mut delivery = self.into_delivery(payload, 0);
+        delivery.verified_by = None;
+        delivery
     }
 }
 

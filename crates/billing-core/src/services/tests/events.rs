@@ -201,7 +201,7 @@ fn delivery(org_hint: Option<&str>) -> crate::services::VerifiedDelivery {
         org_hint: org_hint.map(org),
         customer: Some(customer("cus_1")),
         payload: b"{}".to_vec(),
-        verified_by: 1,
+        verified_by: Some(1),
     }
 }
 
