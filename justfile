@@ -43,3 +43,7 @@ bench-latency:
 # Stop the throwaway Postgres cluster the store tests leave running under target/.
 pg-stop:
     sh -c 'd="${CARGO_TARGET_DIR:-target}/pg-test-cluster/data"; p=$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1); if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$p" -D "$d" -m fast stop; else "$p" -D "$d" -m fast stop; fi'
+
+# Operator commands on the configured store, e.g. `just admin events list --status dead`.
+admin *ARGS:
+    cargo run --release -p billing-admin -- {{ARGS}}

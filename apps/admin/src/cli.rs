@@ -1,0 +1,79 @@
+//! The command line: the server's settings, then one operator command.
+
+use billing_core::ports::EventStatus;
+use billing_core::{OrgId, StripeEventId};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+/// Operator commands for the billing service. They read the same flags, environment variables
+/// and `--config` file as billing-server, so they act on the same database and Stripe account.
+#[derive(Debug, Parser)]
+#[command(name = "billing-admin", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: billing_server::config::Args,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stripe events in the webhook ledger.
+    #[command(subcommand)]
+    Events(EventsCommand),
+    /// Organizations' billing state.
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Lists ledger events, newest first.
+    List {
+        /// Only events in this status (received, processing, processed, ignored, stale, failed, dead).
+        #[arg(long)]
+        status: Option<EventStatus>,
+        /// Only events of this Stripe type, e.g. invoice.payment_failed.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only events of this organization.
+        #[arg(long)]
+        org: Option<OrgId>,
+        /// Only events received at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<DateTime<Utc>>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Shows every field of one ledger event.
+    Show { id: StripeEventId },
+    /// Sends a finished or dead event through processing again, with a fresh retry budget.
+    Replay {
+        id: StripeEventId,
+        /// Who asks, for the audit trail.
+        #[arg(long, env = "USER", default_value = "operator")]
+        actor: String,
+    },
+    /// Fetches the events Stripe created in a time range and records those the ledger lacks,
+    /// for deliveries that were lost (Stripe keeps events for 30 days). Needs STRIPE_SECRET_KEY.
+    Recover {
+        /// Start of the range (RFC 3339), e.g. the start of an outage.
+        #[arg(long)]
+        since: DateTime<Utc>,
+        /// End of the range (RFC 3339); now when omitted.
+        #[arg(long)]
+        until: Option<DateTime<Utc>>,
+        /// Pages of 100 events to fetch at most; a larger range is reported as unfinished.
+        #[arg(long, default_value_t = 50)]
+        max_pages: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// Prints an organization's billing state as JSON.
+    Show { org: OrgId },
+    /// Re-reads the organization's subscription from Stripe and applies it (Stripe is the source
+    /// of truth), then prints the state. Needs STRIPE_SECRET_KEY.
+    Reconcile { org: OrgId },
+}

@@ -1,0 +1,42 @@
+//! Operator commands for the billing service: inspect and replay ledger events, recover events
+//! whose webhook deliveries were lost, and inspect or reconcile an organization with Stripe.
+
+pub mod cli;
+pub mod context;
+pub mod error;
+pub mod events;
+pub mod orgs;
+
+use billing_core::ports::LedgerFilter;
+
+use crate::cli::{Cli, Command, EventsCommand, OrgsCommand};
+use crate::context::Admin;
+use crate::error::AdminError;
+
+/// Runs one command and returns what to print.
+///
+/// # Errors
+/// [`AdminError`] saying what failed.
+pub async fn run(cli: Cli) -> Result<String, AdminError> {
+    let admin = Admin::open(billing_server::config::from_args(cli.settings)?).await?;
+    match cli.command {
+        Command::Events(command) => run_events(&admin, command).await,
+        Command::Orgs(OrgsCommand::Show { org }) => orgs::show(&admin, &org).await,
+        Command::Orgs(OrgsCommand::Reconcile { org }) => orgs::reconcile(&admin, &org).await,
+    }
+}
+
+async fn run_events(admin: &Admin, command: EventsCommand) -> Result<String, AdminError> {
+    match command {
+        EventsCommand::List { status, event_type, org, since, limit } => {
+            let filter = LedgerFilter { status, event_type, org_id: org, since, slower_than: None, limit };
+            events::list(admin, &filter).await
+        }
+        EventsCommand::Show { id } => events::show(admin, &id).await,
+        EventsCommand::Replay { id, actor } => events::replay(admin, &id, &actor).await,
+        EventsCommand::Recover { since, until, max_pages } => {
+            let until = until.unwrap_or_else(|| admin.now());
+            Ok(events::recover(admin, since, until, max_pages).await?.to_string())
+        }
+    }
+}

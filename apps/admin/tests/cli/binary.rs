@@ -1,0 +1,56 @@
+//! The built binary: its exit codes and what goes to stdout and stderr.
+
+use std::process::{Command, Output};
+
+/// Runs `billing-admin` with only the given environment, so the caller's cannot leak in.
+fn run(args: &[&str], database: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_billing-admin"))
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["events", "--help"], &dir.path().join("b.sqlite"));
+    assert!(out.status.success());
+    for command in ["list", "show", "replay", "recover"] {
+        assert!(text(&out.stdout).contains(command), "{command} missing:\n{}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn a_listing_prints_to_stdout_and_an_unknown_event_exits_with_1_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.sqlite");
+    let listed = run(&["events", "list"], &db);
+    assert_eq!((listed.status.code(), text(&listed.stdout).trim()), (Some(0), "0 event(s)"));
+
+    let missing = run(&["events", "show", "evt_missing"], &db);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(missing.stdout.is_empty());
+    assert!(text(&missing.stderr).contains("event evt_missing is not in the ledger"), "{}", text(&missing.stderr));
+}
+
+#[test]
+fn a_bad_argument_exits_with_2_and_names_the_accepted_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["events", "list", "--status", "lost"], &dir.path().join("b.sqlite"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected received, processing"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn recovery_without_a_stripe_key_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["events", "recover", "--since", "2026-11-01T00:00:00Z"], &dir.path().join("b.sqlite"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("STRIPE_SECRET_KEY is not set"), "{}", text(&out.stderr));
+}

@@ -1,0 +1,38 @@
+//! A fresh store per test, the fixtures, and a mocked Stripe.
+
+use billing_admin::context::Admin;
+use billing_server::config::DatabaseConfig;
+use serde_json::Value;
+use tempfile::TempDir;
+use wiremock::MockServer;
+
+/// An admin context on a new embedded store, with Stripe at `stripe` when given. Settings are
+/// built in code, so whatever the environment holds cannot leak in.
+pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut settings = billing_server::config::defaults().expect("the defaults are valid");
+    settings.database = DatabaseConfig::Sqlite { path: dir.path().join("billing.sqlite") };
+    if let Some(server) = stripe {
+        settings.stripe_secret_key = Some("sk_test_admin".to_owned().into());
+        settings.stripe_api_base = server.uri();
+    }
+    // The prices the fixtures' subscriptions use.
+    settings.stripe_prices = [
+        ("solo".to_owned(), Some("price_solo_monthly".to_owned())),
+        ("team".to_owned(), Some("price_team_monthly".to_owned())),
+        ("enterprise".to_owned(), Some("price_business_monthly".to_owned())),
+    ];
+    (Admin::open(settings).await.expect("the store opens"), dir)
+}
+
+pub fn fixture_json(name: &str) -> Value {
+    let path = format!("{}/../../fixtures/stripe/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// A page of `GET /v1/events`.
+pub fn event_page(names: &[&str], has_more: bool) -> Value {
+    let data: Vec<Value> = names.iter().map(|n| fixture_json(n)).collect();
+    serde_json::json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": data})
+}
