@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
+use super::repository::OutboxItem;
 use crate::ids::OrgId;
-use crate::notice::Notice;
 
 /// Why a notice was not delivered.
 #[derive(Debug, thiserror::Error)]
@@ -17,11 +17,13 @@ pub enum NotifyError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// Sends notices.
+/// Sends notices. Delivery is at least once: a notice whose delivery failed, or whose outcome
+/// was lost, is offered again, so receivers deduplicate by `item.id`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
     /// # Errors
-    /// [`NotifyError::Unavailable`] for a transient failure the caller should retry.
-    async fn notify(&self, org: &OrgId, notice: &Notice) -> Result<(), NotifyError>;
+    /// [`NotifyError::NoRecipient`] when retrying cannot help (the notice is dropped);
+    /// [`NotifyError::Unavailable`] or [`NotifyError::Unknown`] when it should be retried.
+    async fn notify(&self, item: &OutboxItem) -> Result<(), NotifyError>;
 }

@@ -20,6 +20,14 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
         Self { repo, notifier, clock, lease: Duration::seconds(60) }
     }
 
+    /// How long a claimed notice is held before it is offered again (default 60 s), which is
+    /// also the retry delay after a failed delivery.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
     /// Delivers up to `limit` notices; returns how many were delivered. A notice whose delivery
     /// fails stays in the outbox and is offered again when its lease runs out.
     ///
@@ -30,7 +38,7 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
         let items = self.repo.claim_outbox(now, now + self.lease, limit).await?;
         let mut delivered = 0;
         for item in items {
-            match self.notifier.notify(&item.org_id, &item.notice).await {
+            match self.notifier.notify(&item).await {
                 Ok(()) | Err(NotifyError::NoRecipient(_)) => {
                     self.repo.outbox_delivered(item.id, self.clock.now()).await?;
                     delivered += 1;

@@ -3,6 +3,7 @@
 mod checkout;
 mod commands;
 mod events;
+mod notify;
 mod proration;
 
 use std::sync::Arc;
