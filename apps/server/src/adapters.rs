@@ -1,4 +1,4 @@
-//! Server-side adapters: store selection, Stripe metering, the "Stripe not configured" provider, and a log notifier.
+//! Server-side adapters: store selection, Stripe metering and the "Stripe not configured" provider.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use billing_core::ports::{
-    CheckoutRequest, CheckoutSession, CheckoutSessionInfo, Notifier, NotifyError, PaymentError, PaymentProvider, PortalSession,
-    PriceChange, ProrationPreview, ScheduledDowngrade,
+    CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
+    ScheduledDowngrade,
 };
-use billing_core::{CheckoutSessionId, IdempotencyKey, Notice, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+use billing_core::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
 
 use crate::config::DatabaseConfig;
 use crate::metrics::Metrics;
@@ -150,17 +150,5 @@ impl PaymentProvider for MeteredPayments {
     }
     async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError> {
         self.timed("preview_proration", self.inner.preview_proration(change)).await
-    }
-}
-
-/// Delivers notices to the log; a team plugs in email or chat by implementing [`Notifier`].
-#[derive(Debug, Default)]
-pub struct LogNotifier;
-
-#[async_trait]
-impl Notifier for LogNotifier {
-    async fn notify(&self, org: &OrgId, notice: &Notice) -> Result<(), NotifyError> {
-        tracing::info!(org = %org, kind = notice.kind(), "billing notice");
-        Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 pub use file::FileConfig;
 
@@ -59,6 +59,10 @@ pub struct Settings {
     pub max_attempts: u32,
     pub webhook_tolerance_secs: i64,
     pub log_json: bool,
+    /// Where notices are POSTed; a secret, since such URLs often carry a token.
+    pub notify_webhook_url: Option<SecretString>,
+    /// Signs notice deliveries (`Billing-Signature`) when set.
+    pub notify_webhook_secret: Option<SecretString>,
 }
 
 /// Why the configuration was refused; names the variable.
@@ -136,6 +140,12 @@ pub struct Args {
     /// `json` for JSON logs, anything else for text.
     #[arg(long, env = "LOG_FORMAT")]
     log_format: Option<String>,
+    /// URL that receives every notice as a JSON POST; without it, notices are only logged.
+    #[arg(long, env = "NOTIFY_WEBHOOK_URL", hide_env_values = true)]
+    notify_webhook_url: Option<String>,
+    /// Secret that signs notice deliveries (`Billing-Signature`, Stripe's scheme).
+    #[arg(long, env = "NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    notify_webhook_secret: Option<String>,
 }
 
 // Written by hand: the flags hold secrets as plain strings until they are validated.
@@ -195,12 +205,16 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         .map(|list| list.split(',').filter_map(|s| secret(Some(s.to_owned()))).collect())
         .unwrap_or_default();
     let app_base_url = args.app_base_url.or(file.app_base_url).unwrap_or_else(|| "http://localhost:3000".to_owned());
-    if !(app_base_url.starts_with("http://") || app_base_url.starts_with("https://")) {
+    if !is_http(&app_base_url) {
         return Err(invalid("APP_BASE_URL", "must start with http:// or https://"));
     }
     let stripe_api_base = args.stripe_api_base.or(file.stripe_api_base).unwrap_or_else(|| "https://api.stripe.com".to_owned());
-    if !(stripe_api_base.starts_with("http://") || stripe_api_base.starts_with("https://")) {
+    if !is_http(&stripe_api_base) {
         return Err(invalid("STRIPE_API_BASE", "must start with http:// or https://"));
+    }
+    let notify_webhook_url = secret(args.notify_webhook_url.or(file.notify_webhook_url));
+    if notify_webhook_url.as_ref().is_some_and(|url| !is_http(url.expose_secret())) {
+        return Err(invalid("NOTIFY_WEBHOOK_URL", "must start with http:// or https://"));
     }
     Ok(Settings {
         bind_addr,
@@ -229,7 +243,13 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
             args.webhook_tolerance_secs.or(file.webhook_tolerance_secs).unwrap_or(billing_stripe::DEFAULT_TOLERANCE_SECS),
         )?,
         log_json: args.log_format.or(file.log_format).is_some_and(|f| f.eq_ignore_ascii_case("json")),
+        notify_webhook_url,
+        notify_webhook_secret: secret(args.notify_webhook_secret.or(file.notify_webhook_secret)),
     })
+}
+
+fn is_http(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }
 
 fn database(url: Option<String>) -> Result<DatabaseConfig, ConfigError> {

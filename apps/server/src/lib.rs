@@ -7,6 +7,7 @@ pub mod dto;
 pub mod error;
 pub mod limiter;
 pub mod metrics;
+pub mod notifier;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -14,11 +14,12 @@ use billing_stripe::{StripeClient, StripeConfig, StripeEventDecoder, WebhookSecr
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::adapters::{open_store, LogNotifier, MeteredPayments, UnconfiguredPayments};
+use crate::adapters::{open_store, MeteredPayments, UnconfiguredPayments};
 use crate::auth::TokenAuthority;
 use crate::config::Settings;
 use crate::limiter::FailureLimiter;
 use crate::metrics::Metrics;
+use crate::notifier::{LogNotifier, WebhookNotifier};
 use crate::state::AppState;
 use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Cadence};
 
@@ -82,7 +83,21 @@ fn payments(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Arc<dyn Pa
     Ok(Arc::new(MeteredPayments::new(inner, metrics.clone())))
 }
 
+fn notifier(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Notifier>> {
+    match &settings.notify_webhook_url {
+        Some(url) => {
+            let notifier = WebhookNotifier::new(url.clone(), settings.notify_webhook_secret.clone(), clock)
+                .context("NOTIFY_WEBHOOK_URL: the HTTP client cannot be built")?;
+            Ok(Arc::new(notifier))
+        }
+        None => Ok(Arc::new(LogNotifier)),
+    }
+}
+
 fn report_unconfigured(settings: &Settings) {
+    if settings.notify_webhook_url.is_none() {
+        tracing::warn!("NOTIFY_WEBHOOK_URL is not set: notices (failed payments, cancellations, ...) are only logged");
+    }
     if settings.stripe_secret_key.is_none() {
         tracing::warn!("STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured");
     }
@@ -131,8 +146,8 @@ impl Application {
             rules.clone(),
             RetryPolicy { max_attempts: settings.max_attempts, ..RetryPolicy::default() },
         ));
-        let notifier: Arc<dyn Notifier> = Arc::new(LogNotifier);
-        let dispatcher = Arc::new(NotificationDispatcher::new(repo.clone(), notifier, clock.clone()));
+        let notifier = notifier(&settings, clock.clone())?;
+        let dispatcher = Arc::new(NotificationDispatcher::new(repo.clone(), notifier, clock.clone()).with_lease(cadence.notice_retry));
         let wake = Arc::new(tokio::sync::Notify::new());
         let state = web::Data::new(AppState {
             billing: billing.clone(),

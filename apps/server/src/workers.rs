@@ -22,6 +22,8 @@ pub struct Cadence {
     pub timers: Duration,
     pub reconcile: Duration,
     pub notices: Duration,
+    /// How long a notice whose delivery failed waits before it is offered again.
+    pub notice_retry: chrono::Duration,
 }
 
 impl Default for Cadence {
@@ -31,6 +33,7 @@ impl Default for Cadence {
             timers: Duration::from_secs(5),
             reconcile: Duration::from_secs(600),
             notices: Duration::from_secs(2),
+            notice_retry: chrono::Duration::seconds(60),
         }
     }
 }

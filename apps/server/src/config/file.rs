@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub max_attempts: Option<u32>,
     pub webhook_tolerance_secs: Option<i64>,
     pub log_format: Option<String>,
+    pub notify_webhook_url: Option<String>,
+    pub notify_webhook_secret: Option<String>,
 }
 
 impl std::fmt::Debug for FileConfig {

@@ -60,3 +60,17 @@ fn the_file_fills_what_flags_and_environment_leave_unset() {
     assert_eq!((s.bind_addr.port(), s.workers), (9000, 1));
     assert!(FileConfig::parse("colour = \"red\"").is_err());
 }
+
+#[test]
+fn the_notice_webhook_url_must_be_http_and_never_prints() {
+    let err = with(|a| a.notify_webhook_url = Some("ftp://hooks.example/x".into())).unwrap_err();
+    assert!(err.to_string().contains("NOTIFY_WEBHOOK_URL") && !err.to_string().contains("hooks.example"), "{err}");
+    let s = with(|a| {
+        a.notify_webhook_url = Some("https://hooks.example/T0KEN-in-path".into());
+        a.notify_webhook_secret = Some("nsec_value".into());
+    })
+    .unwrap();
+    assert_eq!(s.notify_webhook_url.as_ref().map(|u| u.expose_secret().to_owned()).as_deref(), Some("https://hooks.example/T0KEN-in-path"));
+    let shown = format!("{s:?}");
+    assert!(!shown.contains("T0KEN") && !shown.contains("nsec_value"), "{shown}");
+}

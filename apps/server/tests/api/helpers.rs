@@ -54,6 +54,7 @@ pub fn cadence() -> Cadence {
         timers: Duration::from_millis(200),
         reconcile: Duration::from_secs(3600),
         notices: Duration::from_millis(200),
+        notice_retry: chrono::Duration::seconds(1),
     }
 }
 
@@ -74,11 +75,23 @@ pub async fn spawn_app(store: Store) -> TestApp {
 }
 
 pub async fn spawn_on(database: DatabaseConfig, dir: Option<tempfile::TempDir>, stripe_key: bool) -> TestApp {
+    spawn_configured(database, dir, stripe_key, |_| {}).await
+}
+
+/// Like [`spawn_on`], with `configure` adjusting the settings before the app is built.
+pub async fn spawn_configured(
+    database: DatabaseConfig,
+    dir: Option<tempfile::TempDir>,
+    stripe_key: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         billing_server::telemetry::init(false);
     }
     let stripe = MockServer::start().await;
-    let app = Application::build_with(settings(database.clone(), &stripe.uri(), stripe_key), cadence()).await.expect("the app builds");
+    let mut settings = settings(database.clone(), &stripe.uri(), stripe_key);
+    configure(&mut settings);
+    let app = Application::build_with(settings, cadence()).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { address, client: reqwest::Client::new(), stripe, database, _dir: dir }

@@ -5,5 +5,6 @@ mod auth;
 mod billing;
 mod helpers;
 mod instances;
+mod notices;
 mod operations;
 mod webhooks;
