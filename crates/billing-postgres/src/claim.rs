@@ -36,7 +36,7 @@ const LOCK_NAMESPACE: i32 = 0x6269_6c6c;
 /// events into a fresh table, before autovacuum has analysed it) the planner instead picks a
 /// bitmap scan of every unfinished event and a sort, which is orders of magnitude slower.
 /// Ruling out sorts and bitmap scans for this transaction only keeps the ordered walk.
-const BEGIN_CLAIM: &str = "BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off";
+const BEGIN_CLAIM: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off";
 
 /// Leases up to `limit` due events to `holder`, oldest Stripe `created` first.
 pub(crate) async fn claim_due(
@@ -109,7 +109,7 @@ pub(crate) async fn assign_org(
     org: &OrgId,
     now: DateTime<Utc>,
 ) -> Result<Assignment, LedgerError> {
-    let mut tx = pool.begin().await.map_err(Unreachable)?;
+    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
     let result = assign_in(&mut tx, id, holder, org, now).await;
     settle(tx, result, ledger_error).await
 }

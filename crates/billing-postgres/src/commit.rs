@@ -27,7 +27,7 @@ static INSERT_AUDIT: LazyLock<String> = LazyLock::new(|| {
 
 /// Writes `commit` in one transaction; any error rolls all of it back.
 pub(crate) async fn commit(pool: &PgPool, commit: Commit) -> Result<u64, RepositoryError> {
-    let mut tx = pool.begin().await.map_err(Unreachable)?;
+    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
     let result = write(&mut tx, &commit).await;
     settle(tx, result, repository_error).await
 }

@@ -87,7 +87,7 @@ impl WebhookLedger for PostgresStore {
     }
 
     async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
-        let mut tx = self.pool.begin().await.map_err(Unreachable)?;
+        let mut tx = self.pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
         let result = replay_in(&mut tx, id, actor, now).await;
         settle(tx, result, ledger_error).await
     }

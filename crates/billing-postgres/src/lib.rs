@@ -23,6 +23,12 @@ use sqlx::Postgres;
 /// The schema migrations shipped with this crate.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// Starts every transaction of this store. The claim and assignment re-checks, and the version
+/// and lease checks of a commit, rely on READ COMMITTED semantics (each statement sees what
+/// committed before it began); a database or role defaulting to a stricter level must not
+/// change them.
+pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
 /// Connections a pool opens by default; enough for the HTTP handlers and a few workers.
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
 

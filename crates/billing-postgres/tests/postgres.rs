@@ -73,3 +73,29 @@ async fn the_audit_tables_refuse_updates_deletes_and_truncation() {
         assert_eq!(rows, 1, "{table}");
     }
 }
+
+/// A fresh database whose sessions default to REPEATABLE READ, as some deployments configure.
+async fn repeatable_read_store() -> PostgresStore {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&admin).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE \"{database}\" SET default_transaction_isolation = 'repeatable read'"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let store = PostgresStore::connect_with(PgPoolOptions::new().max_connections(16), &url).await.unwrap();
+    let isolation: String = sqlx::query_scalar("SHOW default_transaction_isolation").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(isolation, "repeatable read", "the setting applies to the store's sessions");
+    store
+}
+
+/// The claim and assignment transactions re-check after taking an organization's lock, which
+/// needs a statement snapshot newer than the lock: they must not inherit a stricter default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_stay_exclusive_when_the_database_defaults_to_repeatable_read() {
+    for _ in 0..3 {
+        let store = std::sync::Arc::new(repeatable_read_store().await);
+        billing_testkit::contract::eight_concurrent_claimers_never_double_claim_or_run_two_events_of_one_org(store).await;
+    }
+}
