@@ -54,6 +54,11 @@ pub const HANDLED_EVENT_TYPES: [&str; 10] = [
 /// `invoice.paid` and `invoice.payment_succeeded` carry the same invoice and both map to
 /// [`StripeFact::InvoicePaid`] with its id; the core counts an invoice once.
 fn fact_for(event_type: &str, object: Value) -> Result<Option<StripeFact>, DecodeError> {
+    // The list is the one source of truth: a type matched below but missing from it would be
+    // decoded from webhooks yet never fetched by recovery.
+    if !HANDLED_EVENT_TYPES.contains(&event_type) {
+        return Ok(None);
+    }
     let fact = match event_type {
         "checkout.session.completed" => {
             StripeFact::CheckoutCompleted(CheckoutCompletion::try_from(&read::<wire::CheckoutSession>(object)?)?)
