@@ -64,8 +64,8 @@ pub enum EventsCommand {
         #[arg(long)]
         until: Option<DateTime<Utc>>,
         /// Pages of 100 events to fetch at most; a larger range is reported as unfinished.
-        #[arg(long, default_value_t = 50)]
-        max_pages: usize,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+        max_pages: u32,
     },
 }
 

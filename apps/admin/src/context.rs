@@ -7,7 +7,7 @@ use billing_core::ports::{PaymentProvider, SystemClock};
 use billing_core::services::{BillingService, WebhookIntake};
 use billing_core::Rules;
 use billing_server::adapters::open_store;
-use billing_server::config::Settings;
+use billing_server::config::{DatabaseConfig, Settings};
 use billing_server::startup::{return_urls, rules};
 use billing_server::state::{Clk, Ledger, Repo};
 use billing_stripe::{StripeClient, StripeConfig};
@@ -37,6 +37,13 @@ impl Admin {
     /// # Errors
     /// When the catalog, the store or the Stripe client cannot be set up.
     pub async fn open(settings: Settings) -> Result<Self, AdminError> {
+        // Opening would create an empty database, and a mistyped path would then look like a
+        // ledger with nothing in it.
+        if let DatabaseConfig::Sqlite { path } = &settings.database {
+            if !path.exists() {
+                return Err(AdminError::NoDatabase(path.clone()));
+            }
+        }
         let rules = Arc::new(rules(&settings)?);
         let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
         let stripe = match &settings.stripe_secret_key {

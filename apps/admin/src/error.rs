@@ -13,6 +13,8 @@ pub enum AdminError {
     NotReplayable(StripeEventId),
     #[error("organization {0} is not known")]
     OrgNotFound(OrgId),
+    #[error("no embedded database at {}; set DATABASE_URL to the store the server uses", .0.display())]
+    NoDatabase(std::path::PathBuf),
     #[error("STRIPE_SECRET_KEY is not set; this command reads from Stripe")]
     StripeNotConfigured,
     #[error(transparent)]

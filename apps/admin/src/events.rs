@@ -1,10 +1,11 @@
 //! Ledger events: listing, showing, replaying, and recovering events whose delivery was lost.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use billing_core::ports::{LedgerEntry, LedgerFilter, RecordOutcome};
 use billing_core::StripeEventId;
-use billing_stripe::{EventListFilter, EventPage, HANDLED_EVENT_TYPES};
+use billing_stripe::{EventListFilter, EventPage, DEFAULT_API_VERSION, HANDLED_EVENT_TYPES};
 use chrono::{DateTime, Utc};
 
 use crate::context::Admin;
@@ -83,6 +84,10 @@ pub struct RecoveryReport {
     pub already_recorded: usize,
     /// The oldest event fetched, when the page limit stopped the run before the range's start.
     pub unfinished_before: Option<DateTime<Utc>>,
+    /// Events rendered in another API version than the pinned one, by version. The API returns
+    /// an event in the version it was created with (the account's default), not the webhook
+    /// endpoint's, so an operator should know when the decoder reads another shape.
+    pub other_versions: BTreeMap<String, usize>,
 }
 
 impl fmt::Display for RecoveryReport {
@@ -94,6 +99,13 @@ impl fmt::Display for RecoveryReport {
         )?;
         if let Some(oldest) = self.unfinished_before {
             write!(f, "\nthe page limit was reached: older events remain; run again with --until {}", oldest.to_rfc3339())?;
+        }
+        for (version, count) in &self.other_versions {
+            write!(
+                f,
+                "\nnote: {count} event(s) are rendered in API version {version}, not {DEFAULT_API_VERSION}; \
+                 any the decoder cannot read go to the dead letter (events list --status dead)"
+            )?;
         }
         Ok(())
     }
@@ -115,7 +127,8 @@ pub async fn recover(admin: &Admin, since: DateTime<Utc>, until: DateTime<Utc>, 
         ..EventListFilter::default()
     };
     let mut report = RecoveryReport::default();
-    for _ in 0..max_pages {
+    // At least one page, so a run never reports "0 fetched" without having asked.
+    for _ in 0..max_pages.max(1) {
         let page = stripe.events_list(&filter).await?;
         let next = page.next_cursor().cloned();
         record_page(admin, page, &mut report).await?;
@@ -135,6 +148,10 @@ async fn record_page(admin: &Admin, page: EventPage, report: &mut RecoveryReport
     for event in page.events {
         report.fetched += 1;
         let created = event.envelope.created;
+        let version = event.envelope.api_version.clone().unwrap_or_else(|| "unknown".to_owned());
+        if version != DEFAULT_API_VERSION {
+            *report.other_versions.entry(version).or_default() += 1;
+        }
         report.unfinished_before = Some(report.unfinished_before.map_or(created, |oldest| oldest.min(created)));
         match intake.record(event.envelope.into_fetched(event.payload)).await? {
             RecordOutcome::Recorded => report.recorded += 1,

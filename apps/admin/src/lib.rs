@@ -36,7 +36,8 @@ async fn run_events(admin: &Admin, command: EventsCommand) -> Result<String, Adm
         EventsCommand::Replay { id, actor } => events::replay(admin, &id, &actor).await,
         EventsCommand::Recover { since, until, max_pages } => {
             let until = until.unwrap_or_else(|| admin.now());
-            Ok(events::recover(admin, since, until, max_pages).await?.to_string())
+            let pages = usize::try_from(max_pages).unwrap_or(usize::MAX);
+            Ok(events::recover(admin, since, until, pages).await?.to_string())
         }
     }
 }

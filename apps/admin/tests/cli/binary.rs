@@ -26,10 +26,10 @@ fn help_lists_the_commands() {
     }
 }
 
-#[test]
-fn a_listing_prints_to_stdout_and_an_unknown_event_exits_with_1_on_stderr() {
+#[tokio::test]
+async fn a_listing_prints_to_stdout_and_an_unknown_event_exits_with_1_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("b.sqlite");
+    let db = crate::helpers::created_database(dir.path()).await;
     let listed = run(&["events", "list"], &db);
     assert_eq!((listed.status.code(), text(&listed.stdout).trim()), (Some(0), "0 event(s)"));
 
@@ -47,10 +47,28 @@ fn a_bad_argument_exits_with_2_and_names_the_accepted_values() {
     assert!(text(&out.stderr).contains("expected received, processing"), "{}", text(&out.stderr));
 }
 
-#[test]
-fn recovery_without_a_stripe_key_names_the_variable() {
+#[tokio::test]
+async fn recovery_without_a_stripe_key_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["events", "recover", "--since", "2026-11-01T00:00:00Z"], &dir.path().join("b.sqlite"));
+    let db = crate::helpers::created_database(dir.path()).await;
+    let out = run(&["events", "recover", "--since", "2026-11-01T00:00:00Z"], &db);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("STRIPE_SECRET_KEY is not set"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_missing_embedded_database_is_refused_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.sqlite");
+    let out = run(&["events", "list", "--status", "dead"], &db);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no embedded database at"), "{}", text(&out.stderr));
+    assert!(!db.exists(), "nothing was created");
+}
+
+#[test]
+fn zero_pages_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["events", "recover", "--since", "2026-11-01T00:00:00Z", "--max-pages", "0"], &dir.path().join("b.sqlite"));
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -49,7 +49,7 @@ async fn recovery_records_the_events_the_ledger_lacks_and_nothing_twice() {
     mount_two_pages(&stripe).await;
     let (admin, _dir) = admin(Some(&stripe)).await;
     let report = events::recover(&admin, at(1_785_000_000), at(1_792_000_000), 10).await.unwrap();
-    assert_eq!(report, RecoveryReport { fetched: 3, recorded: 3, already_recorded: 0, unfinished_before: None });
+    assert_eq!(report, RecoveryReport { fetched: 3, recorded: 3, already_recorded: 0, ..RecoveryReport::default() });
 
     let again = events::recover(&admin, at(1_785_000_000), at(1_792_000_000), 10).await.unwrap();
     assert_eq!((again.recorded, again.already_recorded), (0, 3));
@@ -66,7 +66,16 @@ async fn recovery_stops_at_the_page_limit_and_says_where_to_resume() {
     let (admin, _dir) = admin(Some(&stripe)).await;
     let report = events::recover(&admin, at(1_785_000_000), at(1_792_000_000), 1).await.unwrap();
     // The invoice (created 1788687673) is the older of the first page's two events.
-    assert_eq!(report, RecoveryReport { fetched: 2, recorded: 2, already_recorded: 0, unfinished_before: Some(at(1_788_687_673)) });
+    assert_eq!(
+        report,
+        RecoveryReport {
+            fetched: 2,
+            recorded: 2,
+            already_recorded: 0,
+            unfinished_before: Some(at(1_788_687_673)),
+            ..RecoveryReport::default()
+        }
+    );
     assert!(report.to_string().contains("--until 2026-09-06T09:41:13+00:00"), "{report}");
     assert!(admin.ledger.get(&id(CREATED)).await.unwrap().is_none());
 }
@@ -126,4 +135,16 @@ async fn a_processed_event_can_be_replayed() {
     admin.ledger.complete(&claimed[0].id, "w2", EventDisposition::Processed, Utc::now()).await.unwrap();
     events::replay(&admin, &id(INVOICE), "bob").await.unwrap();
     assert_eq!(admin.ledger.get(&id(INVOICE)).await.unwrap().unwrap().attempts, 0, "a fresh retry budget");
+}
+
+#[tokio::test]
+async fn events_rendered_in_another_api_version_are_recorded_and_reported() {
+    let stripe = MockServer::start().await;
+    let mut page = event_page(&["invoice.paid.json", "customer.subscription.created.json"], false);
+    page["data"][0]["api_version"] = "2017-08-15".into();
+    Mock::given(method("GET")).and(path("/v1/events")).respond_with(ResponseTemplate::new(200).set_body_json(page)).mount(&stripe).await;
+    let (admin, _dir) = admin(Some(&stripe)).await;
+    let report = events::recover(&admin, at(0), at(2_000_000_000), 0).await.unwrap();
+    assert_eq!(report.recorded, 2, "zero pages still asks once; both events are recorded");
+    assert_eq!(report.other_versions.into_iter().collect::<Vec<_>>(), [("2017-08-15".to_owned(), 1)]);
 }

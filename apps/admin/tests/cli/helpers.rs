@@ -11,7 +11,8 @@ use wiremock::MockServer;
 pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut settings = billing_server::config::defaults().expect("the defaults are valid");
-    settings.database = DatabaseConfig::Sqlite { path: dir.path().join("billing.sqlite") };
+    let path = created_database(dir.path()).await;
+    settings.database = DatabaseConfig::Sqlite { path };
     if let Some(server) = stripe {
         settings.stripe_secret_key = Some("sk_test_admin".to_owned().into());
         settings.stripe_api_base = server.uri();
@@ -23,6 +24,13 @@ pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
         ("enterprise".to_owned(), Some("price_business_monthly".to_owned())),
     ];
     (Admin::open(settings).await.expect("the store opens"), dir)
+}
+
+/// An embedded database with the schema applied, as a server would have left it.
+pub async fn created_database(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("billing.sqlite");
+    billing_sqlite::SqliteStore::connect(&path.to_string_lossy()).await.expect("the store is created");
+    path
 }
 
 pub fn fixture_json(name: &str) -> Value {
