@@ -8,7 +8,8 @@ use billing_core::ids::{OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
 use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
-    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, PAST_DUE, PAST_DUE_COUNT, SELECT_STATE,
+    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, OUTBOX_RETRY_AT, PAST_DUE, PAST_DUE_COUNT,
+    SELECT_STATE,
 };
 use billing_store::{
     decode_audit, decode_notice, decode_state, encode_state, repository_error, state_placeholders, state_select_list, CodecError,
@@ -137,6 +138,11 @@ impl BillingRepository for PostgresStore {
         if done.rows_affected() == 0 {
             return Err(RepositoryError::Unknown(anyhow::anyhow!("outbox item {id} does not exist")));
         }
+        Ok(())
+    }
+
+    async fn outbox_retry_at(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        sqlx::query(OUTBOX_RETRY_AT).bind(id).bind(at).execute(&mut *self.conn().await?).await.map_err(repository_error)?;
         Ok(())
     }
 }

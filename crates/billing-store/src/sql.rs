@@ -137,6 +137,9 @@ pub const PAST_DUE: &str = "SELECT org_id FROM organizations WHERE status = 'pas
 pub static AUDIT_TRAIL: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM billing_transitions WHERE org_id = $1 ORDER BY at DESC, id DESC LIMIT $2"));
 
+/// Holds undelivered outbox item `$1` back until `$2`; claims skip it until then.
+pub const OUTBOX_RETRY_AT: &str = "UPDATE notification_outbox SET lease_until = $2 WHERE id = $1 AND delivered_at IS NULL";
+
 /// Marks outbox item `$1` delivered at `$2`; a second delivery keeps the first time.
 pub const OUTBOX_DELIVERED: &str =
     "UPDATE notification_outbox SET delivered_at = COALESCE(delivered_at, $2), lease_until = NULL WHERE id = $1";

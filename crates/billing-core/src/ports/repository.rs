@@ -99,4 +99,6 @@ pub trait BillingRepository: Send + Sync + 'static {
     /// Takes up to `limit` undelivered notices, leasing them until `lease_until`.
     async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError>;
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+    /// Offers undelivered notice `id` again no earlier than `at`: claims skip it until then.
+    async fn outbox_retry_at(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError>;
 }

@@ -22,7 +22,7 @@ use crate::state::BillingState;
 pub use checkout::{CheckoutStarted, CheckoutVerification};
 pub use events::{EventProcessor, ProcessOutcome};
 pub use intake::{IntakeError, VerifiedDelivery, WebhookIntake};
-pub use notify::NotificationDispatcher;
+pub use notify::{DeliveryReport, NotificationDispatcher};
 pub use proration::ProrationQuote;
 
 /// Where Stripe sends the customer back to.

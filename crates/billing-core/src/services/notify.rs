@@ -4,48 +4,90 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::ports::{BillingRepository, Clock, Notifier, NotifyError, RepositoryError};
+use crate::ports::{BillingRepository, Clock, Notifier, NotifyError, OutboxItem, RepositoryError};
+use crate::retry::{RetryDecision, RetryPolicy};
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    /// Dropped because nobody can receive them ([`NotifyError::NoRecipient`]).
+    pub no_recipient: usize,
+    /// Failed; offered again after a backoff.
+    pub failed: usize,
+}
 
 /// Delivers outbox notices; a notice is marked delivered only after the notifier accepted it.
+///
+/// A claim holds its notices for `lease`; a notice is only sent while at least `send_budget`
+/// (the notifier's longest call) of the lease remains, so another instance cannot take it over
+/// while it is still being sent. Failed notices are offered again after an exponential backoff
+/// (one minute doubling to six hours by default), never dropped.
 #[derive(Debug)]
 pub struct NotificationDispatcher<R: ?Sized, N: ?Sized, C: ?Sized> {
     repo: Arc<R>,
     notifier: Arc<N>,
     clock: Arc<C>,
     lease: Duration,
+    send_budget: Duration,
+    retry: RetryPolicy,
 }
 
 impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> NotificationDispatcher<R, N, C> {
     pub fn new(repo: Arc<R>, notifier: Arc<N>, clock: Arc<C>) -> Self {
-        Self { repo, notifier, clock, lease: Duration::seconds(60) }
+        let retry = RetryPolicy { base: Duration::minutes(1), cap: Duration::hours(6), max_attempts: u32::MAX };
+        Self { repo, notifier, clock, lease: Duration::seconds(60), send_budget: Duration::seconds(15), retry }
     }
 
-    /// How long a claimed notice is held before it is offered again (default 60 s), which is
-    /// also the retry delay after a failed delivery.
+    /// The first retry delay after a failed delivery (default one minute); later ones double
+    /// up to the cap (default six hours).
     #[must_use]
-    pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+    pub fn with_retry(mut self, first: Duration, cap: Duration) -> Self {
+        self.retry = RetryPolicy { base: first, cap, max_attempts: u32::MAX };
         self
     }
 
-    /// Delivers up to `limit` notices; returns how many were delivered. A notice whose delivery
-    /// fails stays in the outbox and is offered again when its lease runs out.
+    /// Delivers up to `limit` notices.
     ///
     /// # Errors
     /// [`RepositoryError`] when the outbox cannot be read or updated.
-    pub async fn deliver(&self, limit: u32) -> Result<usize, RepositoryError> {
+    pub async fn deliver(&self, limit: u32) -> Result<DeliveryReport, RepositoryError> {
         let now = self.clock.now();
-        let items = self.repo.claim_outbox(now, now + self.lease, limit).await?;
-        let mut delivered = 0;
+        let lease_until = now + self.lease;
+        let items = self.repo.claim_outbox(now, lease_until, limit).await?;
+        let mut report = DeliveryReport::default();
         for item in items {
-            match self.notifier.notify(&item).await {
-                Ok(()) | Err(NotifyError::NoRecipient(_)) => {
-                    self.repo.outbox_delivered(item.id, self.clock.now()).await?;
-                    delivered += 1;
-                }
-                Err(NotifyError::Unavailable | NotifyError::Unknown(_)) => {}
+            // The rest stay leased and are offered again when the lease runs out.
+            if self.clock.now() + self.send_budget > lease_until {
+                break;
+            }
+            self.deliver_one(&item, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn deliver_one(&self, item: &OutboxItem, report: &mut DeliveryReport) -> Result<(), RepositoryError> {
+        match self.notifier.notify(item).await {
+            Ok(()) => report.delivered += 1,
+            Err(NotifyError::NoRecipient(_)) => report.no_recipient += 1,
+            Err(NotifyError::Unavailable | NotifyError::Unknown(_)) => {
+                report.failed += 1;
+                let attempt = item.attempts.saturating_add(1);
+                let RetryDecision::RetryIn(delay) = self.retry.after_failure(attempt, jitter(item.id)) else {
+                    // Unreachable with an unbounded attempt count; keep the notice leased.
+                    return Ok(());
+                };
+                return self.repo.outbox_retry_at(item.id, self.clock.now() + delay).await;
             }
         }
-        Ok(delivered)
+        self.repo.outbox_delivered(item.id, self.clock.now()).await
     }
+}
+
+/// A spread in `[0, 1)` per notice, so a receiver's outage is not followed by a burst.
+fn jitter(id: i64) -> f64 {
+    // The remainder is below 100, so the conversion is exact.
+    #[allow(clippy::cast_precision_loss)]
+    let spread = id.rem_euclid(100) as f64;
+    spread / 100.0
 }

@@ -152,6 +152,16 @@ pub async fn the_outbox_hands_each_notice_out_once_until_its_lease_expires<S: St
 
     // Four notifiers drain the rest concurrently; no notice is handed out twice.
     let all = drain_outbox_concurrently(&store, 4).await;
-    assert_eq!(all.len(), retried.len());
+    assert_eq!(all.len(), retried.len(), "each undelivered notice once");
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len());
+
+    // A failed delivery is held back until its retry time, whatever its lease said.
+    let (held, delivered_id) = (retried[0].id, first[0].id);
+    store.outbox_retry_at(held, at(500)).await.unwrap();
+    store.outbox_retry_at(delivered_id, at(500)).await.unwrap();
+    let early = store.claim_outbox(at(400), at(600), 20).await.unwrap();
+    assert_eq!(early.len(), retried.len() - 1, "the others' leases ran out");
+    assert!(early.iter().all(|i| i.id != held), "not before its retry time");
+    let late = store.claim_outbox(at(501), at(531), 20).await.unwrap();
+    assert_eq!(late.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(), [(held, 3)], "then once more, and a delivered one never");
 }

@@ -3,33 +3,69 @@ use chrono::Duration;
 use super::*;
 use crate::notice::Notice;
 use crate::ports::{MockNotifier, NotifyError, OutboxItem};
-use crate::services::NotificationDispatcher;
+use crate::services::{DeliveryReport, NotificationDispatcher};
 
-fn item(id: i64) -> OutboxItem {
-    OutboxItem { id, org_id: org("org_1"), notice: Notice::PaymentActionRequired, attempts: 0 }
+fn item(id: i64, attempts: u32) -> OutboxItem {
+    OutboxItem { id, org_id: org("org_1"), notice: Notice::PaymentActionRequired, attempts }
 }
 
-fn dispatcher(
-    repo: MockBillingRepository,
-    notifier: MockNotifier,
-) -> NotificationDispatcher<MockBillingRepository, MockNotifier, ManualClock> {
-    NotificationDispatcher::new(Arc::new(repo), Arc::new(notifier), Arc::new(ManualClock::new(at(100)))).with_lease(Duration::seconds(5))
+type Dispatcher = NotificationDispatcher<MockBillingRepository, MockNotifier, ManualClock>;
+
+fn dispatcher(repo: MockBillingRepository, notifier: MockNotifier, clock: Arc<ManualClock>) -> Dispatcher {
+    NotificationDispatcher::new(Arc::new(repo), Arc::new(notifier), clock)
+}
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(at(100)))
 }
 
 #[tokio::test]
 async fn a_notice_is_marked_delivered_only_after_the_notifier_accepted_it() {
     let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
     repo.expect_claim_outbox()
-        .withf(|now, until, limit| *now == at(100) && *until == at(105) && *limit == 10)
-        .returning(|_, _, _| Ok(vec![item(1), item(2), item(3)]));
+        .withf(|now, until, limit| *now == at(100) && *until == at(160) && *limit == 10)
+        .returning(|_, _, _| Ok(vec![item(1, 0), item(2, 0), item(3, 0)]));
     notifier.expect_notify().returning(|i| match i.id {
         1 => Ok(()),
         2 => Err(NotifyError::Unavailable),
         _ => Err(NotifyError::NoRecipient(i.org_id.clone())),
     });
-    // The failed notice stays in the outbox; the one nobody can receive is dropped.
+    // The failed notice waits a minute (plus its jitter); the one nobody can receive is dropped.
     repo.expect_outbox_delivered().withf(|id, _| *id == 1 || *id == 3).times(2).returning(|_, _| Ok(()));
-    assert_eq!(dispatcher(repo, notifier).deliver(10).await.unwrap(), 2);
+    repo.expect_outbox_retry_at().withf(|id, when| *id == 2 && *when >= at(160) && *when < at(176)).times(1).returning(|_, _| Ok(()));
+    let report = dispatcher(repo, notifier, clock()).deliver(10).await.unwrap();
+    assert_eq!(report, DeliveryReport { delivered: 1, no_recipient: 1, failed: 1 });
+}
+
+#[tokio::test]
+async fn a_notice_that_keeps_failing_waits_longer_each_time_up_to_the_cap() {
+    for (attempts_before, min_delay) in [(0, Duration::minutes(1)), (3, Duration::minutes(8)), (40, Duration::hours(6))] {
+        let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+        repo.expect_claim_outbox().returning(move |_, _, _| Ok(vec![item(100, attempts_before)]));
+        notifier.expect_notify().returning(|_| Err(NotifyError::Unknown(anyhow::anyhow!("refused with 404"))));
+        // Jitter of notice 100 is zero.
+        let expected = at(100) + min_delay;
+        repo.expect_outbox_retry_at().withf(move |_, when| *when == expected).times(1).returning(|_, _| Ok(()));
+        repo.expect_outbox_delivered().never();
+        dispatcher(repo, notifier, clock()).deliver(1).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn notices_are_only_sent_while_the_lease_leaves_time_for_a_whole_call() {
+    let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+    let clock = clock();
+    repo.expect_claim_outbox().returning(|_, _, _| Ok((1..=5).map(|id| item(id, 0)).collect()));
+    // Each call takes 20 s of the 60 s lease; a call needs 15 s left, so the fourth is not sent
+    // and stays leased until another run (or instance) takes it over.
+    let ticking = Arc::clone(&clock);
+    notifier.expect_notify().times(3).returning(move |_| {
+        ticking.advance(Duration::seconds(20));
+        Ok(())
+    });
+    repo.expect_outbox_delivered().times(3).returning(|_, _| Ok(()));
+    let report = dispatcher(repo, notifier, clock).deliver(5).await.unwrap();
+    assert_eq!(report.delivered, 3);
 }
 
 #[tokio::test]
@@ -37,5 +73,5 @@ async fn an_outbox_that_cannot_be_read_reports_the_error_and_notifies_nobody() {
     let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
     repo.expect_claim_outbox().returning(|_, _, _| Err(crate::ports::RepositoryError::Unavailable));
     notifier.expect_notify().never();
-    assert!(dispatcher(repo, notifier).deliver(10).await.is_err());
+    assert!(dispatcher(repo, notifier, clock()).deliver(10).await.is_err());
 }
