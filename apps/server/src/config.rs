@@ -213,8 +213,8 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         return Err(invalid("STRIPE_API_BASE", "must start with http:// or https://"));
     }
     let notify_webhook_url = secret(args.notify_webhook_url.or(file.notify_webhook_url));
-    if notify_webhook_url.as_ref().is_some_and(|url| !is_http(url.expose_secret())) {
-        return Err(invalid("NOTIFY_WEBHOOK_URL", "must start with http:// or https://"));
+    if notify_webhook_url.as_ref().is_some_and(|url| !is_http(url.expose_secret()) || url::Url::parse(url.expose_secret()).is_err()) {
+        return Err(invalid("NOTIFY_WEBHOOK_URL", "must be an http:// or https:// URL"));
     }
     Ok(Settings {
         bind_addr,

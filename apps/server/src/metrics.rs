@@ -15,6 +15,7 @@ pub struct Metrics {
     pub past_due_organizations: IntGauge,
     pub stripe_calls: IntCounterVec,
     pub stripe_call_seconds: HistogramVec,
+    pub notices: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -68,6 +69,7 @@ impl Metrics {
                 &["operation", "outcome"],
             )?,
             stripe_call_seconds: histogram(&r, "billing_stripe_call_seconds", "Stripe API call latency", &["operation"])?,
+            notices: counter(&r, "billing_notices_total", "Notice delivery attempts by outcome", &["outcome"])?,
             registry: r,
         })
     }

@@ -45,7 +45,14 @@ impl WebhookNotifier {
     /// # Errors
     /// When the HTTP client cannot be built (no TLS backend).
     pub fn new(url: SecretString, secret: Option<SecretString>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(10)).build()?;
+        // No redirects: a followed 301 turns the POST into a bodiless GET whose 200 would count
+        // as delivered, and a 307 would carry the signed body, and a Referer with the secret
+        // URL, to another host. A redirect is a refusal, retried and logged.
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         Ok(Self { client, url, secret, clock })
     }
 }

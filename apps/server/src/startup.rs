@@ -147,7 +147,9 @@ impl Application {
             RetryPolicy { max_attempts: settings.max_attempts, ..RetryPolicy::default() },
         ));
         let notifier = notifier(&settings, clock.clone())?;
-        let dispatcher = Arc::new(NotificationDispatcher::new(repo.clone(), notifier, clock.clone()).with_lease(cadence.notice_retry));
+        let dispatcher = Arc::new(
+            NotificationDispatcher::new(repo.clone(), notifier, clock.clone()).with_retry(cadence.notice_retry, chrono::Duration::hours(6)),
+        );
         let wake = Arc::new(tokio::sync::Notify::new());
         let state = web::Data::new(AppState {
             billing: billing.clone(),
@@ -180,8 +182,8 @@ impl Application {
         let mut workers: Vec<JoinHandle<()>> = (0..settings.workers)
             .map(|i| spawn_event_worker(processor.clone(), format!("{instance}-{i}"), wake.clone(), metrics.clone(), cadence, stop.clone()))
             .collect();
-        workers.push(spawn_timer_worker(billing, ledger, metrics, cadence, stop.clone()));
-        workers.push(spawn_notice_worker(dispatcher, cadence, stop.clone()));
+        workers.push(spawn_timer_worker(billing, ledger, metrics.clone(), cadence, stop.clone()));
+        workers.push(spawn_notice_worker(dispatcher, metrics, cadence, stop.clone()));
         tracing::info!(address = %settings.bind_addr.ip(), port, store = ?settings.database, "billing server listening");
         Ok(Self { port, server, workers, stop })
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use billing_core::ports::{EventDecoder, EventDisposition, Notifier};
-use billing_core::services::{BillingService, EventProcessor, NotificationDispatcher, ProcessOutcome};
+use billing_core::services::{BillingService, DeliveryReport, EventProcessor, NotificationDispatcher, ProcessOutcome};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +22,8 @@ pub struct Cadence {
     pub timers: Duration,
     pub reconcile: Duration,
     pub notices: Duration,
-    /// How long a notice whose delivery failed waits before it is offered again.
+    /// How long a notice whose delivery failed first waits before it is offered again; the
+    /// wait doubles with each failure, up to six hours.
     pub notice_retry: chrono::Duration,
 }
 
@@ -125,16 +126,36 @@ pub fn spawn_timer_worker(
 }
 
 /// Delivers the notification outbox.
-pub fn spawn_notice_worker(dispatcher: Arc<Dispatcher>, cadence: Cadence, stop: CancellationToken) -> JoinHandle<()> {
+pub fn spawn_notice_worker(dispatcher: Arc<Dispatcher>, metrics: Metrics, cadence: Cadence, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.is_cancelled() {
-            if let Err(e) = dispatcher.deliver(50).await {
-                tracing::warn!(error = %e, "delivering notices failed");
-            }
-            tokio::select! {
-                () = stop.cancelled() => {}
-                () = tokio::time::sleep(cadence.notices) => {}
+            // Small batches: a batch must fit in the claim's lease (each call may take 10 s),
+            // and a shutdown waits for at most one batch.
+            let full = match dispatcher.deliver(NOTICE_BATCH).await {
+                Ok(report) => {
+                    count_notices(&metrics, report);
+                    report.delivered + report.no_recipient + report.failed >= NOTICE_BATCH as usize
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "delivering notices failed");
+                    false
+                }
+            };
+            if !full {
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = tokio::time::sleep(cadence.notices) => {}
+                }
             }
         }
     })
+}
+
+/// Notices sent per batch.
+const NOTICE_BATCH: u32 = 5;
+
+fn count_notices(metrics: &Metrics, report: DeliveryReport) {
+    for (outcome, n) in [("delivered", report.delivered), ("no_recipient", report.no_recipient), ("failed", report.failed)] {
+        metrics.notices.with_label_values(&[outcome]).inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+    }
 }

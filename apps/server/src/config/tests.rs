@@ -63,8 +63,10 @@ fn the_file_fills_what_flags_and_environment_leave_unset() {
 
 #[test]
 fn the_notice_webhook_url_must_be_http_and_never_prints() {
-    let err = with(|a| a.notify_webhook_url = Some("ftp://hooks.example/x".into())).unwrap_err();
-    assert!(err.to_string().contains("NOTIFY_WEBHOOK_URL") && !err.to_string().contains("hooks.example"), "{err}");
+    for bad in ["ftp://hooks.example/x", "https://hooks example/x", "http://"] {
+        let err = with(|a| a.notify_webhook_url = Some(bad.into())).unwrap_err();
+        assert!(err.to_string().contains("NOTIFY_WEBHOOK_URL") && !err.to_string().contains("hooks"), "{err}");
+    }
     let s = with(|a| {
         a.notify_webhook_url = Some("https://hooks.example/T0KEN-in-path".into());
         a.notify_webhook_secret = Some("nsec_value".into());

@@ -49,7 +49,7 @@ async fn server_errors_throttling_and_timeouts_are_retried_other_refusals_are_re
         let result = notifier(receiver(status).await.uri(), None).notify(&item()).await;
         assert!(matches!(result, Err(NotifyError::Unavailable)), "{status}: {result:?}");
     }
-    for status in [400, 401, 404, 410] {
+    for status in [301, 302, 307, 400, 401, 404, 410] {
         let result = notifier(receiver(status).await.uri(), None).notify(&item()).await;
         assert!(matches!(result, Err(NotifyError::Unknown(_))), "{status}: {result:?}");
     }
@@ -59,7 +59,7 @@ async fn server_errors_throttling_and_timeouts_are_retried_other_refusals_are_re
 async fn an_unreachable_receiver_is_unavailable() {
     // A port that was just free: nothing listens on it once the listener is dropped.
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
-    let result = notifier(format!("http://127.0.0.1:{port}/hook?token=T0KEN"), None).notify(&item()).await;
+    let result = notifier(format!("http://127.0.0.1:{port}/hook"), None).notify(&item()).await;
     assert!(matches!(result, Err(NotifyError::Unavailable)), "{result:?}");
 }
 
@@ -67,4 +67,15 @@ async fn an_unreachable_receiver_is_unavailable() {
 fn debug_output_hides_the_url_and_the_secret() {
     let shown = format!("{:?}", notifier("https://hooks.example/T0KEN".into(), Some("nsec_hidden")));
     assert!(!shown.contains("T0KEN") && !shown.contains("nsec_hidden"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_signed_body_stays_with_the_receiver() {
+    let elsewhere = receiver(200).await;
+    let server = MockServer::start().await;
+    let moved = ResponseTemplate::new(307).insert_header("Location", format!("{}/stolen", elsewhere.uri()));
+    Mock::given(method("POST")).respond_with(moved).mount(&server).await;
+    let result = notifier(server.uri(), Some("nsec_1")).notify(&item()).await;
+    assert!(matches!(result, Err(NotifyError::Unknown(_))), "{result:?}");
+    assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty(), "nothing reached the other host");
 }
