@@ -2,13 +2,13 @@
 
 use std::sync::LazyLock;
 
-use billing_core::ports::{Commit, EventDone, EventStatus, RepositoryError};
+use billing_core::ports::{Commit, RepositoryError};
 use billing_core::Notice;
-use billing_store::sql::{FINISH_EVENT, ORG_EXISTS, UPDATE_STATE};
+use billing_store::sql::UPDATE_STATE;
 use billing_store::{
-    encode_audit, encode_notice, encode_state, repository_error, settle, state_write_error, AuditRow, Unreachable, AUDIT_COLUMNS,
+    conflict_or_not_found, encode_audit, encode_notice, encode_state, finish_event_in, repository_error, settle, state_write_error,
+    AuditRow, Unreachable, AUDIT_COLUMNS,
 };
-use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPool;
 use sqlx::{PgConnection, Row};
 
@@ -35,7 +35,7 @@ pub(crate) async fn commit(pool: &PgPool, commit: Commit) -> Result<u64, Reposit
 async fn write(conn: &mut PgConnection, commit: &Commit) -> Result<u64, RepositoryError> {
     let version = update_state(conn, commit).await?;
     if let Some(done) = &commit.event {
-        finish_event(conn, done, commit.at).await?;
+        finish_event_in::<sqlx::Postgres, _>(conn, done, commit.at).await?;
     }
     insert_audit(conn, commit).await?;
     insert_outbox(conn, commit).await?;
@@ -49,30 +49,10 @@ async fn update_state(conn: &mut PgConnection, commit: &Commit) -> Result<u64, R
         bind_state(query, &row).bind(commit.next_timer_at).bind(commit.at).fetch_optional(&mut *conn).await.map_err(state_write_error)?;
     let org = commit.state.org_id().clone();
     let Some(updated) = updated else {
-        let exists = sqlx::query(ORG_EXISTS).bind(org.as_str()).fetch_optional(&mut *conn).await;
-        return match exists.map_err(repository_error)? {
-            Some(_) => Err(RepositoryError::VersionConflict { org, expected: commit.state.version() }),
-            None => Err(RepositoryError::NotFound(org)),
-        };
+        return Err(conflict_or_not_found::<sqlx::Postgres>(conn, org, commit.state.version()).await);
     };
     let version: i64 = updated.try_get("version").map_err(repository_error)?;
     u64::try_from(version).map_err(|_| RepositoryError::Unknown(anyhow::anyhow!("negative version {version} for {org}")))
-}
-
-async fn finish_event(conn: &mut PgConnection, done: &EventDone, at: DateTime<Utc>) -> Result<(), RepositoryError> {
-    let status = EventStatus::from_disposition(done.disposition);
-    let result = sqlx::query(FINISH_EVENT)
-        .bind(done.event_id.as_str())
-        .bind(&done.holder)
-        .bind(status.as_str())
-        .bind(at)
-        .execute(&mut *conn)
-        .await
-        .map_err(repository_error)?;
-    if result.rows_affected() == 0 {
-        return Err(RepositoryError::LeaseLost(done.event_id.clone()));
-    }
-    Ok(())
 }
 
 /// All audit rows in one statement ([`INSERT_AUDIT`]).

@@ -6,12 +6,11 @@ use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
-    REPLAY_AUDIT, REPLAY_RESET,
+    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET,
 };
 use billing_store::{
-    decode_ledger_entry, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable, DEFAULT_LIST_LIMIT,
-    LEDGER_COLUMNS, REPLAYABLE,
+    decode_ledger_entry, lease_lost_or_not_found, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable,
+    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, REPLAYABLE,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, QueryBuilder, Row};
@@ -22,13 +21,10 @@ use crate::PostgresStore;
 impl PostgresStore {
     /// Runs a lease-guarded update; no row means the holder lost the lease or the event is unknown.
     async fn leased_update(&self, id: &StripeEventId, query: PgQuery<'_>) -> Result<(), LedgerError> {
-        if query.execute(&mut *self.conn().await?).await.map_err(ledger_error)?.rows_affected() > 0 {
-            return Ok(());
-        }
-        let exists = sqlx::query(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *self.conn().await?).await;
-        match exists.map_err(ledger_error)? {
-            Some(_) => Err(LedgerError::LeaseLost(id.clone())),
-            None => Err(LedgerError::NotFound(id.clone())),
+        let mut conn = self.conn().await?;
+        match query.fetch_optional(&mut *conn).await.map_err(ledger_error)? {
+            Some(_) => Ok(()),
+            None => Err(lease_lost_or_not_found::<sqlx::Postgres>(&mut conn, id).await),
         }
     }
 }

@@ -9,12 +9,12 @@ use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, EVENT_EXISTS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT,
-    RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET,
+    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
+    REPLAY_AUDIT, REPLAY_RESET,
 };
 use billing_store::{
-    decode_ledger_entry, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable, DEFAULT_LIST_LIMIT,
-    LEDGER_COLUMNS, REPLAYABLE,
+    decode_ledger_entry, lease_lost_or_not_found, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable,
+    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, REPLAYABLE,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -44,14 +44,10 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
 impl SqliteStore {
     /// Runs a lease-guarded update; no row means the holder lost the lease or the event is unknown.
     async fn leased_update(&self, id: &StripeEventId, query: LiteQuery<'_>) -> Result<(), LedgerError> {
-        if query.execute(&mut *self.write_conn().await?).await.map_err(ledger_error)?.rows_affected() > 0 {
+        if query.fetch_optional(&mut *self.write_conn().await?).await.map_err(ledger_error)?.is_some() {
             return Ok(());
         }
-        let exists = sqlx::query(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *self.read_conn().await?).await;
-        match exists.map_err(ledger_error)? {
-            Some(_) => Err(LedgerError::LeaseLost(id.clone())),
-            None => Err(LedgerError::NotFound(id.clone())),
-        }
+        Err(lease_lost_or_not_found::<sqlx::Sqlite>(&mut *self.read_conn().await?, id).await)
     }
 }
 

@@ -5,9 +5,9 @@
 //! notice kind or audit cause fails to compile here once, rather than drifting between stores.
 //! The same goes for the SQL both dialects accept unchanged ([`sql`]).
 
-mod assign;
 mod audit;
 mod error;
+mod guarded;
 mod inspect;
 mod ledger;
 mod notice;
@@ -16,9 +16,9 @@ mod state;
 mod time;
 mod transaction;
 
-pub use assign::assign_in;
 pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
 pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
+pub use guarded::{assign_in, conflict_or_not_found, finish_event_in, lease_lost_or_not_found};
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};
 pub use ledger::{
     decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,

@@ -11,11 +11,16 @@ use crate::ledger::LEDGER_COLUMNS;
 use crate::state::{state_assignments, state_select_list, STATE_COLUMNS};
 
 /// An update of a leased event that applies only while `$2` still holds event `$1`; no row
-/// updated means the lease was lost or the event is unknown (tell them apart with
-/// [`EVENT_EXISTS`]). A holder whose lease expired but was not reclaimed may still finish.
+/// returned means the lease was lost or the event is unknown (tell them apart with
+/// [`crate::lease_lost_or_not_found`]). A holder whose lease expired but was not reclaimed may
+/// still finish.
 macro_rules! lease_guarded {
     ($set:literal) => {
-        concat!("UPDATE webhook_events SET ", $set, " WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2")
+        concat!(
+            "UPDATE webhook_events SET ",
+            $set,
+            " WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2 RETURNING event_id"
+        )
     };
 }
 
@@ -43,9 +48,8 @@ pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
     (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
 
-/// Sets the organization `$3` of event `$1`, leased by `$2`; no row returned as with the other
-/// lease-guarded updates.
-pub const ASSIGN_ORG: &str = concat!(lease_guarded!("org_id = $3"), " RETURNING event_id");
+/// Sets the organization `$3` of event `$1`, leased by `$2`.
+pub const ASSIGN_ORG: &str = lease_guarded!("org_id = $3");
 
 /// How many events `n` go before event `$1` in its organization's queue at `$2` (now): another
 /// event of the organization with a live lease, or an older unfinished one. Run after
@@ -150,9 +154,9 @@ mod tests {
 
     #[test]
     fn every_lease_guarded_update_checks_status_and_holder() {
-        for sql in [FINISH_EVENT, FAIL_EVENT, DEAD_LETTER_EVENT, RELEASE_EVENT] {
-            assert!(sql.starts_with("UPDATE webhook_events SET status = "), "{sql}");
-            assert!(sql.ends_with(" WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2"), "{sql}");
+        for sql in [FINISH_EVENT, FAIL_EVENT, DEAD_LETTER_EVENT, RELEASE_EVENT, ASSIGN_ORG] {
+            assert!(sql.starts_with("UPDATE webhook_events SET "), "{sql}");
+            assert!(sql.ends_with(" WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2 RETURNING event_id"), "{sql}");
         }
     }
 
