@@ -5,15 +5,13 @@ use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
-use billing_store::sql::{
-    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET,
-};
+use billing_store::sql::{BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT};
 use billing_store::{
-    decode_ledger_entry, lease_lost_or_not_found, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable,
-    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, REPLAYABLE,
+    decode_ledger_entry, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError, Unreachable,
+    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{PgConnection, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
 use crate::rows::{ledger_row, PgQuery};
 use crate::PostgresStore;
@@ -84,7 +82,9 @@ impl WebhookLedger for PostgresStore {
 
     async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
         let mut tx = self.pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
-        let result = replay_in(&mut tx, id, actor, now).await;
+        let result =
+            replay_in::<sqlx::Postgres, _>(&mut tx, "SELECT status FROM webhook_events WHERE event_id = $1 FOR UPDATE", id, actor, now)
+                .await;
         settle(tx, result, ledger_error).await
     }
 
@@ -131,20 +131,4 @@ impl WebhookLedger for PostgresStore {
         let n: i64 = sqlx::query(BACKLOG).fetch_one(&mut *self.conn().await?).await.and_then(|r| r.try_get("n")).map_err(ledger_error)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
-}
-
-async fn replay_in(conn: &mut PgConnection, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
-    let row = sqlx::query("SELECT status FROM webhook_events WHERE event_id = $1 FOR UPDATE")
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(ledger_error)?
-        .ok_or_else(|| LedgerError::NotFound(id.clone()))?;
-    let raw: String = row.try_get("status").map_err(ledger_error)?;
-    if !REPLAYABLE.contains(&parse_event_status(&raw)?) {
-        return Err(LedgerError::NotReplayable(id.clone()));
-    }
-    sqlx::query(REPLAY_RESET).bind(id.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
-    sqlx::query(REPLAY_AUDIT).bind(id.as_str()).bind(actor).bind(&raw).bind(now).execute(&mut *conn).await.map_err(ledger_error)?;
-    Ok(())
 }

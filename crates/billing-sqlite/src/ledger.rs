@@ -10,15 +10,14 @@ use billing_core::ports::{
 };
 use billing_store::sql::{
     BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
-    REPLAY_AUDIT, REPLAY_RESET,
 };
 use billing_store::{
-    decode_ledger_entry, lease_lost_or_not_found, ledger_error, parse_event_status, settle, truncate_error, CodecError, Unreachable,
-    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, REPLAYABLE,
+    decode_ledger_entry, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError, Unreachable,
+    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row};
 
 use crate::rows::{ledger_row, time, us, LiteQuery};
 use crate::SqliteStore;
@@ -113,7 +112,8 @@ impl WebhookLedger for SqliteStore {
 
     async fn replay(&self, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
-        let result = replay_in(&mut tx, id, actor, now).await;
+        let result =
+            replay_in::<sqlx::Sqlite, _>(&mut tx, "SELECT status FROM webhook_events WHERE event_id = $1", id, actor, us(now)).await;
         settle(tx, result, ledger_error).await
     }
 
@@ -160,22 +160,6 @@ impl WebhookLedger for SqliteStore {
             sqlx::query(BACKLOG).fetch_one(&mut *self.read_conn().await?).await.and_then(|r| r.try_get("n")).map_err(ledger_error)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
-}
-
-async fn replay_in(conn: &mut SqliteConnection, id: &StripeEventId, actor: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
-    let row = sqlx::query("SELECT status FROM webhook_events WHERE event_id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(ledger_error)?
-        .ok_or_else(|| LedgerError::NotFound(id.clone()))?;
-    let raw: String = row.try_get("status").map_err(ledger_error)?;
-    if !REPLAYABLE.contains(&parse_event_status(&raw)?) {
-        return Err(LedgerError::NotReplayable(id.clone()));
-    }
-    sqlx::query(REPLAY_RESET).bind(id.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
-    sqlx::query(REPLAY_AUDIT).bind(id.as_str()).bind(actor).bind(&raw).bind(us(now)).execute(&mut *conn).await.map_err(ledger_error)?;
-    Ok(())
 }
 
 fn claimed_event(r: &SqliteRow, holder: &str, lease_until: DateTime<Utc>) -> Result<ClaimedEvent, LedgerError> {

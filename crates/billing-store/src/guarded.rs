@@ -8,7 +8,8 @@ use billing_core::ports::{Assignment, EventDone, EventStatus, LedgerError, Repos
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use crate::error::{ledger_error, repository_error};
-use crate::sql::{ASSIGN_ORG, EVENT_EXISTS, FINISH_EVENT, ORG_EXISTS, ORG_QUEUE_AHEAD, RELEASE_EVENT};
+use crate::ledger::{parse_event_status, REPLAYABLE};
+use crate::sql::{ASSIGN_ORG, EVENT_EXISTS, FINISH_EVENT, ORG_EXISTS, ORG_QUEUE_AHEAD, RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET};
 
 /// Why a lease-guarded statement on event `id` touched no row: the event exists, so its lease
 /// was lost, or it does not.
@@ -105,4 +106,38 @@ where
     }
     sqlx::query::<DB>(RELEASE_EVENT).bind(id.as_str()).bind(holder).execute(&mut *conn).await.map_err(ledger_error)?;
     Ok(Assignment::HandedBack)
+}
+
+/// Sends event `id` through again if it is finished or dead, auditing `actor` at `now`, inside
+/// the caller's transaction. `select_status` reads the status of `$1` and must lock the row
+/// where the dialect can (`FOR UPDATE` on Postgres; SQLite's writer lock covers it).
+///
+/// # Errors
+/// [`LedgerError::NotFound`], [`LedgerError::NotReplayable`] while the event is queued or in
+/// flight, or the database error.
+pub async fn replay_in<DB, T>(
+    conn: &mut DB::Connection,
+    select_status: &str,
+    id: &StripeEventId,
+    actor: &str,
+    now: T,
+) -> Result<(), LedgerError>
+where
+    DB: Database,
+    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> T: Encode<'q, DB> + Type<DB> + Send + 'q,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'n> &'n str: ColumnIndex<DB::Row>,
+{
+    let row = sqlx::query::<DB>(select_status).bind(id.as_str()).fetch_optional(&mut *conn).await.map_err(ledger_error)?;
+    let raw: String = row.ok_or_else(|| LedgerError::NotFound(id.clone()))?.try_get("status").map_err(ledger_error)?;
+    if !REPLAYABLE.contains(&parse_event_status(&raw)?) {
+        return Err(LedgerError::NotReplayable(id.clone()));
+    }
+    sqlx::query::<DB>(REPLAY_RESET).bind(id.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
+    let audit = sqlx::query::<DB>(REPLAY_AUDIT).bind(id.as_str()).bind(actor).bind(raw.as_str()).bind(now);
+    audit.execute(&mut *conn).await.map_err(ledger_error)?;
+    Ok(())
 }
