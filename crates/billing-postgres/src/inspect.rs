@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use billing_core::ids::StripeEventId;
 use billing_core::ports::LedgerError;
-use billing_store::sql::{EVENT_HISTORY, ROW_COUNTS};
-use billing_store::{ledger_error, EventAuditRecord, RowCounts, StoreInspection};
+use billing_store::sql::EVENT_HISTORY;
+use billing_store::{ledger_error, row_counts_in, EventAuditRecord, RowCounts, StoreInspection};
 use sqlx::Row;
 
 use crate::PostgresStore;
@@ -27,14 +27,6 @@ impl StoreInspection for PostgresStore {
     }
 
     async fn row_counts(&self) -> Result<RowCounts, LedgerError> {
-        let r = sqlx::query(ROW_COUNTS).fetch_one(&mut *self.conn().await?).await.map_err(ledger_error)?;
-        let count = |column: &str| r.try_get::<i64, _>(column).map(|n| u64::try_from(n).unwrap_or(0)).map_err(ledger_error);
-        Ok(RowCounts {
-            organizations: count("organizations")?,
-            webhook_events: count("webhook_events")?,
-            transitions: count("transitions")?,
-            outbox: count("outbox")?,
-            event_audit: count("event_audit")?,
-        })
+        row_counts_in::<sqlx::Postgres>(&mut *self.conn().await?).await
     }
 }

@@ -7,11 +7,11 @@ use billing_core::ports::{
 };
 use billing_store::sql::{BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT};
 use billing_store::{
-    decode_ledger_entry, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError, Unreachable,
+    count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, Unreachable,
     DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{QueryBuilder, Row};
+use sqlx::QueryBuilder;
 
 use crate::rows::{ledger_row, PgQuery};
 use crate::PostgresStore;
@@ -118,17 +118,10 @@ impl WebhookLedger for PostgresStore {
     }
 
     async fn duplicate_ids(&self) -> Result<Vec<StripeEventId>, LedgerError> {
-        let rows = sqlx::query(DUPLICATE_IDS).fetch_all(&mut *self.conn().await?).await.map_err(ledger_error)?;
-        rows.iter()
-            .map(|r| {
-                let raw: String = r.try_get("event_id").map_err(ledger_error)?;
-                StripeEventId::parse(raw.clone()).map_err(|_| CodecError::bad("event_id", raw).into())
-            })
-            .collect()
+        event_ids_in::<sqlx::Postgres>(&mut *self.conn().await?, DUPLICATE_IDS).await
     }
 
     async fn backlog(&self) -> Result<u64, LedgerError> {
-        let n: i64 = sqlx::query(BACKLOG).fetch_one(&mut *self.conn().await?).await.and_then(|r| r.try_get("n")).map_err(ledger_error)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        count_in::<sqlx::Postgres>(&mut *self.conn().await?, BACKLOG).await.map_err(ledger_error)
     }
 }

@@ -12,8 +12,8 @@ use billing_store::sql::{
     SELECT_STATE,
 };
 use billing_store::{
-    decode_audit, decode_notice, decode_state, encode_state, repository_error, state_placeholders, state_select_list, CodecError,
-    STATE_COLUMNS,
+    count_in, decode_audit, decode_notice, decode_state, encode_state, org_by_key_in, org_of, repository_error, state_placeholders,
+    state_select_list, CodecError, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -32,10 +32,6 @@ static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn parse_org(raw: String) -> Result<OrgId, RepositoryError> {
-    OrgId::parse(raw.clone()).map_err(|_| CodecError::bad("org_id", raw).into())
-}
-
 impl PostgresStore {
     async fn select_state(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {
         let row = sqlx::query(&SELECT_STATE).bind(org.as_str()).fetch_optional(&mut *self.conn().await?).await.map_err(repository_error)?;
@@ -45,17 +41,12 @@ impl PostgresStore {
         }
     }
 
-    async fn org_ids(&self, sql: &str, key: &str) -> Result<Option<OrgId>, RepositoryError> {
-        let row = sqlx::query(sql).bind(key).fetch_optional(&mut *self.conn().await?).await.map_err(repository_error)?;
-        row.map(|r| parse_org(r.try_get("org_id").map_err(repository_error)?)).transpose()
-    }
-
     async fn org_list(
         &self,
         query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> Result<Vec<OrgId>, RepositoryError> {
         let rows = query.fetch_all(&mut *self.conn().await?).await.map_err(repository_error)?;
-        rows.into_iter().map(|r| parse_org(r.try_get("org_id").map_err(repository_error)?)).collect()
+        rows.iter().map(org_of).collect()
     }
 }
 
@@ -80,11 +71,11 @@ impl BillingRepository for PostgresStore {
     }
 
     async fn find_by_customer(&self, customer: &StripeCustomerId) -> Result<Option<OrgId>, RepositoryError> {
-        self.org_ids(ORG_BY_CUSTOMER, customer.as_str()).await
+        org_by_key_in::<sqlx::Postgres>(&mut *self.conn().await?, ORG_BY_CUSTOMER, customer.as_str()).await
     }
 
     async fn find_by_subscription(&self, subscription: &StripeSubscriptionId) -> Result<Option<OrgId>, RepositoryError> {
-        self.org_ids(ORG_BY_SUBSCRIPTION, subscription.as_str()).await
+        org_by_key_in::<sqlx::Postgres>(&mut *self.conn().await?, ORG_BY_SUBSCRIPTION, subscription.as_str()).await
     }
 
     async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
@@ -100,9 +91,7 @@ impl BillingRepository for PostgresStore {
     }
 
     async fn past_due_count(&self) -> Result<u64, RepositoryError> {
-        let row = sqlx::query(PAST_DUE_COUNT).fetch_one(&mut *self.conn().await?).await;
-        let n: i64 = row.and_then(|r| r.try_get("n")).map_err(repository_error)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        count_in::<sqlx::Postgres>(&mut *self.conn().await?, PAST_DUE_COUNT).await.map_err(repository_error)
     }
 
     async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError> {
@@ -151,7 +140,7 @@ fn outbox_item(r: &sqlx::postgres::PgRow) -> Result<OutboxItem, RepositoryError>
     let attempts: i32 = r.try_get("attempts_before").map_err(repository_error)?;
     Ok(OutboxItem {
         id: r.try_get("id").map_err(repository_error)?,
-        org_id: parse_org(r.try_get("org_id").map_err(repository_error)?)?,
+        org_id: org_of(r)?,
         notice: decode_notice(&r.try_get::<String, _>("notice").map_err(repository_error)?)?,
         attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
     })

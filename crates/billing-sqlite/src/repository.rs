@@ -12,7 +12,8 @@ use billing_store::sql::{
     SELECT_STATE,
 };
 use billing_store::{
-    decode_audit, decode_notice, decode_state, encode_state, repository_error, state_placeholders, CodecError, STATE_COLUMNS,
+    count_in, decode_audit, decode_notice, decode_state, encode_state, org_by_key_in, org_of, repository_error, state_placeholders,
+    CodecError, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -32,14 +33,6 @@ static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn parse_org(raw: String) -> Result<OrgId, RepositoryError> {
-    OrgId::parse(raw.clone()).map_err(|_| CodecError::bad("org_id", raw).into())
-}
-
-fn org_of(r: &SqliteRow) -> Result<OrgId, RepositoryError> {
-    parse_org(r.try_get("org_id").map_err(repository_error)?)
-}
-
 impl SqliteStore {
     async fn select_state(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {
         let row =
@@ -53,11 +46,6 @@ impl SqliteStore {
     async fn org_list(&self, query: LiteQuery<'_>) -> Result<Vec<OrgId>, RepositoryError> {
         let rows = query.fetch_all(&mut *self.read_conn().await?).await.map_err(repository_error)?;
         rows.iter().map(org_of).collect()
-    }
-
-    async fn org_by(&self, sql: &str, key: &str) -> Result<Option<OrgId>, RepositoryError> {
-        let row = sqlx::query(sql).bind(key).fetch_optional(&mut *self.read_conn().await?).await.map_err(repository_error)?;
-        row.as_ref().map(org_of).transpose()
     }
 }
 
@@ -80,11 +68,11 @@ impl BillingRepository for SqliteStore {
     }
 
     async fn find_by_customer(&self, customer: &StripeCustomerId) -> Result<Option<OrgId>, RepositoryError> {
-        self.org_by(ORG_BY_CUSTOMER, customer.as_str()).await
+        org_by_key_in::<sqlx::Sqlite>(&mut *self.read_conn().await?, ORG_BY_CUSTOMER, customer.as_str()).await
     }
 
     async fn find_by_subscription(&self, subscription: &StripeSubscriptionId) -> Result<Option<OrgId>, RepositoryError> {
-        self.org_by(ORG_BY_SUBSCRIPTION, subscription.as_str()).await
+        org_by_key_in::<sqlx::Sqlite>(&mut *self.read_conn().await?, ORG_BY_SUBSCRIPTION, subscription.as_str()).await
     }
 
     async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
@@ -100,9 +88,7 @@ impl BillingRepository for SqliteStore {
     }
 
     async fn past_due_count(&self) -> Result<u64, RepositoryError> {
-        let row = sqlx::query(PAST_DUE_COUNT).fetch_one(&mut *self.read_conn().await?).await;
-        let n: i64 = row.and_then(|r| r.try_get("n")).map_err(repository_error)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        count_in::<sqlx::Sqlite>(&mut *self.read_conn().await?, PAST_DUE_COUNT).await.map_err(repository_error)
     }
 
     async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError> {

@@ -11,6 +11,7 @@ mod guarded;
 mod inspect;
 mod ledger;
 mod notice;
+mod reads;
 pub mod sql;
 mod state;
 mod time;
@@ -24,6 +25,7 @@ pub use ledger::{
     decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
 };
 pub use notice::{decode_notice, encode_notice};
+pub use reads::{count_in, event_ids_in, org_by_key_in, org_of, row_counts_in};
 pub use state::{
     decode_state, encode_state, state_assignments, state_placeholders, state_select_list, PaymentColumns, StateRow, STATE_COLUMNS,
 };
