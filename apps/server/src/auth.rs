@@ -3,7 +3,7 @@
 use std::future::{ready, Ready};
 
 use actix_web::{web, FromRequest, HttpRequest};
-use billing_core::OrgId;
+use billing_core::{Actor, OrgId};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -42,7 +42,7 @@ pub enum AuthError {
     Expired,
     #[error("authentication is not configured on this server")]
     NotConfigured,
-    #[error("this action needs the owner role")]
+    #[error("this action needs the owner or admin role")]
     NotOwner,
 }
 
@@ -146,16 +146,34 @@ impl TryFrom<Claims> for AuthUser {
 }
 
 impl AuthUser {
-    /// Mutations need the owner role.
+    /// Mutations, the portal link and quotes need the owner (or admin) role.
     ///
     /// # Errors
-    /// [`AuthError::NotOwner`] for admins and members.
+    /// [`AuthError::NotOwner`] for members.
     pub fn require_owner(&self) -> Result<(), AuthError> {
-        if self.role == Role::Owner {
-            Ok(())
-        } else {
-            Err(AuthError::NotOwner)
+        match self.role {
+            Role::Owner | Role::Admin => Ok(()),
+            Role::Member => Err(AuthError::NotOwner),
         }
+    }
+
+    /// Who the audit trail names for this caller's commands.
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user_id.clone())
+    }
+}
+
+/// An authenticated caller with the owner or admin role; members are refused with 403.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner(pub AuthUser);
+
+impl FromRequest for Owner {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload).into_inner();
+        ready(user.and_then(|u| u.require_owner().map_err(ApiError::Auth).map(|()| Owner(u))))
     }
 }
 
@@ -218,10 +236,10 @@ mod tests {
     }
 
     #[test]
-    fn only_owners_pass_the_owner_check() {
+    fn owners_and_admins_pass_the_owner_check_and_members_do_not() {
         let user = |role| AuthUser { user_id: "u".into(), org: OrgId::parse("org_1").unwrap(), role, email: None };
         assert_eq!(user(Role::Owner).require_owner(), Ok(()));
-        assert_eq!(user(Role::Admin).require_owner(), Err(AuthError::NotOwner));
+        assert_eq!(user(Role::Admin).require_owner(), Ok(()));
         assert_eq!(user(Role::Member).require_owner(), Err(AuthError::NotOwner));
     }
 

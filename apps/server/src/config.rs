@@ -63,6 +63,10 @@ pub struct Settings {
     pub notify_webhook_url: Option<SecretString>,
     /// Signs notice deliveries (`Billing-Signature`) when set.
     pub notify_webhook_secret: Option<SecretString>,
+    /// Limit for one Stripe request attempt, in seconds.
+    pub stripe_timeout_secs: u64,
+    /// Retries of a failed Stripe request after the first attempt (0 disables retrying).
+    pub stripe_max_retries: u32,
 }
 
 /// Why the configuration was refused; names the variable.
@@ -146,6 +150,12 @@ pub struct Args {
     /// Secret that signs notice deliveries (`Billing-Signature`, Stripe's scheme).
     #[arg(long, env = "NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
     notify_webhook_secret: Option<String>,
+    /// Seconds one Stripe request may take before it counts as timed out [default: 10].
+    #[arg(long, env = "STRIPE_TIMEOUT_SECS")]
+    stripe_timeout_secs: Option<u64>,
+    /// Retries of a failed Stripe request after the first attempt [default: 2].
+    #[arg(long, env = "STRIPE_MAX_RETRIES")]
+    stripe_max_retries: Option<u32>,
 }
 
 // Written by hand: the flags hold secrets as plain strings until they are validated.
@@ -245,6 +255,8 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         log_json: args.log_format.or(file.log_format).is_some_and(|f| f.eq_ignore_ascii_case("json")),
         notify_webhook_url,
         notify_webhook_secret: secret(args.notify_webhook_secret.or(file.notify_webhook_secret)),
+        stripe_timeout_secs: positive("STRIPE_TIMEOUT_SECS", args.stripe_timeout_secs.or(file.stripe_timeout_secs).unwrap_or(10))?,
+        stripe_max_retries: args.stripe_max_retries.or(file.stripe_max_retries).unwrap_or(2),
     })
 }
 

@@ -9,6 +9,7 @@ use billing_stripe::SignatureError;
 use serde::Serialize;
 
 use crate::auth::AuthError;
+use crate::quote::QuoteError;
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -31,15 +32,62 @@ pub enum ApiError {
     Intake(#[from] IntakeError),
     #[error("no such route")]
     NotFound,
+    /// A plan named by text that cannot be a plan id; answered like an unknown plan.
+    #[error("no such plan")]
+    MalformedPlan,
+    /// The request body or query is not what the endpoint takes.
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
 }
 
 /// The body of every error answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable snake_case code.
     pub error: &'static str,
     /// A human-readable explanation, safe to show.
     pub message: String,
+    /// `checkout_in_progress`: the open session's payment page, to offer it again (EC-18).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+    /// `payment_failed` and `payment_requires_action`: where the customer pays the invoice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_invoice_url: Option<String>,
+    /// `usage_exceeds_target_plan`: each limit the current usage is over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceeded: Option<Vec<ExceededLimitDto>>,
+}
+
+/// One limit a usage is over.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExceededLimitDto {
+    /// `test_runs`, `users` or `projects`.
+    pub limit: &'static str,
+    pub allowed: u64,
+    pub used: u64,
+}
+
+impl ErrorBody {
+    /// The details some errors carry beside their code.
+    fn details(e: &ApiError) -> Self {
+        let mut body = Self::default();
+        if let ApiError::Billing(BillingError::Transition(TransitionError::CheckoutInProgress { url, .. })) = e {
+            body.checkout_url = url.clone();
+        }
+        if let ApiError::Billing(BillingError::Transition(TransitionError::UsageExceedsTargetPlan { exceeded, .. })) = e {
+            let rows = exceeded.iter().map(|x| ExceededLimitDto { limit: x.limit.as_str(), allowed: x.allowed, used: x.used });
+            body.exceeded = Some(rows.collect());
+        }
+        if let ApiError::Billing(BillingError::Payment(
+            PaymentError::PaymentFailed { hosted_invoice_url, .. } | PaymentError::PaymentRequiresAction { hosted_invoice_url },
+        )) = e
+        {
+            body.hosted_invoice_url = hosted_invoice_url.clone();
+        }
+        body
+    }
 }
 
 /// Status, code and message, chosen without a catch-all so every new variant gets a decision.
@@ -55,6 +103,11 @@ fn classify(e: &ApiError) -> (StatusCode, &'static str, String) {
         ApiError::Intake(IntakeError::Ledger(l)) => ledger(l),
         ApiError::Intake(IntakeError::Repository(r)) => repository(r),
         ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", e.to_string()),
+        ApiError::MalformedPlan => (StatusCode::BAD_REQUEST, "unknown_plan", e.to_string()),
+        ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", e.to_string()),
+        ApiError::Quote(QuoteError::Invalid) => (StatusCode::BAD_REQUEST, "invalid_quote", e.to_string()),
+        ApiError::Quote(QuoteError::Expired) => (StatusCode::CONFLICT, "quote_expired", e.to_string()),
+        ApiError::Quote(QuoteError::NotConfigured) => (StatusCode::SERVICE_UNAVAILABLE, "auth_not_configured", e.to_string()),
     }
 }
 
@@ -79,6 +132,9 @@ fn billing(b: &BillingError) -> (StatusCode, &'static str, String) {
         BillingError::Transition(t) => transition(t),
         BillingError::SessionNotOwned => (StatusCode::FORBIDDEN, "session_not_owned", b.to_string()),
         BillingError::NoCustomer => (StatusCode::CONFLICT, "no_billing_account", b.to_string()),
+        BillingError::CheckoutIncomplete => (StatusCode::CONFLICT, "checkout_incomplete", b.to_string()),
+        BillingError::PaymentRequired => (StatusCode::PAYMENT_REQUIRED, "payment_required", b.to_string()),
+        BillingError::QuoteChanged { .. } => (StatusCode::CONFLICT, "quote_changed", b.to_string()),
         BillingError::Payment(p) => payment(p),
         BillingError::Repository(r) => repository(r),
         BillingError::Ledger(l) => ledger(l),
@@ -99,6 +155,7 @@ fn transition(t: &TransitionError) -> (StatusCode, &'static str, String) {
         TransitionError::PlanChangeRateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_plan_changes"),
         TransitionError::NothingScheduled => (StatusCode::CONFLICT, "nothing_scheduled"),
         TransitionError::NotCanceling => (StatusCode::CONFLICT, "not_canceling"),
+        TransitionError::UsageExceedsTargetPlan { .. } => (StatusCode::CONFLICT, "usage_exceeds_target_plan"),
         TransitionError::TimerNotDue(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     };
     (status, code, t.to_string())
@@ -109,6 +166,16 @@ fn payment(p: &PaymentError) -> (StatusCode, &'static str, String) {
         PaymentError::CardDeclined { user_message, .. } => {
             (StatusCode::PAYMENT_REQUIRED, "card_declined", user_message.clone().unwrap_or_else(|| "the card was declined".into()))
         }
+        PaymentError::PaymentFailed { user_message, .. } => (
+            StatusCode::PAYMENT_REQUIRED,
+            "payment_failed",
+            user_message.clone().unwrap_or_else(|| "the payment for this change failed; the plan was not changed".into()),
+        ),
+        PaymentError::PaymentRequiresAction { .. } => (
+            StatusCode::PAYMENT_REQUIRED,
+            "payment_requires_action",
+            "the payment for this change needs confirmation; the plan changes once it is paid".into(),
+        ),
         PaymentError::InvalidRequest { .. } => (StatusCode::BAD_GATEWAY, "stripe_rejected_request", "Stripe rejected the request".into()),
         PaymentError::NotFound { .. } => (StatusCode::BAD_GATEWAY, "stripe_object_missing", p.to_string()),
         PaymentError::NotConfigured => {
@@ -118,10 +185,11 @@ fn payment(p: &PaymentError) -> (StatusCode, &'static str, String) {
             (StatusCode::SERVICE_UNAVAILABLE, "stripe_rate_limited", "billing is busy, try again in a moment".into())
         }
         PaymentError::Timeout => {
-            (StatusCode::GATEWAY_TIMEOUT, "stripe_timeout", "billing service temporarily unavailable, try again in a moment".into())
+            (StatusCode::GATEWAY_TIMEOUT, "stripe_timeout", "Billing service temporarily unavailable, try again".into())
         }
+        // The upstream failed after the client's retries: a bad gateway, not our own unavailability.
         PaymentError::Unavailable => {
-            (StatusCode::SERVICE_UNAVAILABLE, "stripe_unavailable", "billing service temporarily unavailable".into())
+            (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Billing service temporarily unavailable, try again".into())
         }
         PaymentError::Authentication | PaymentError::PermissionDenied => {
             (StatusCode::BAD_GATEWAY, "stripe_misconfigured", "the server's Stripe credentials were refused".into())
@@ -159,6 +227,18 @@ fn ledger(l: &LedgerError) -> (StatusCode, &'static str, String) {
     }
 }
 
+/// The error and every source below it, as `{:#}` prints an `anyhow` chain.
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         classify(self).0
@@ -168,13 +248,13 @@ impl ResponseError for ApiError {
         let (status, code, message) = classify(self);
         if status.is_server_error() {
             // The cause chain goes to the log; the body stays generic.
-            tracing::error!(error = %self, code, "request failed");
+            tracing::error!(error = %cause_chain(self), code, "request failed");
         }
         let mut response = HttpResponse::build(status);
         if let ApiError::Billing(BillingError::Transition(TransitionError::PlanChangeRateLimited { retry_after })) = self {
             let secs = (*retry_after - chrono::Utc::now()).num_seconds().max(1);
             response.insert_header(("Retry-After", secs.to_string()));
         }
-        response.json(ErrorBody { error: code, message })
+        response.json(ErrorBody { error: code, message, ..ErrorBody::details(self) })
     }
 }

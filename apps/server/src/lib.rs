@@ -8,6 +8,7 @@ pub mod error;
 pub mod limiter;
 pub mod metrics;
 pub mod notifier;
+pub mod quote;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -9,7 +9,7 @@ use anyhow::Context;
 use billing_core::ports::{Clock, EventDecoder, Notifier, PaymentProvider, SystemClock};
 use billing_core::retry::RetryPolicy;
 use billing_core::services::{BillingService, EventProcessor, NotificationDispatcher, ReturnUrls, WebhookIntake};
-use billing_core::{Catalog, PlanId, Policy, Rules, StripePriceId};
+use billing_core::{Catalog, InstallationId, PlanId, Policy, Rules, StripePriceId};
 use billing_stripe::{StripeClient, StripeConfig, StripeEventDecoder, WebhookSecret};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +20,8 @@ use crate::config::Settings;
 use crate::limiter::FailureLimiter;
 use crate::metrics::Metrics;
 use crate::notifier::{LogNotifier, WebhookNotifier};
-use crate::state::AppState;
+use crate::quote::QuoteSigner;
+use crate::state::{AppState, Repo};
 use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Cadence};
 
 /// A built application: the HTTP server and its workers.
@@ -72,10 +73,21 @@ pub fn return_urls(settings: &Settings) -> ReturnUrls {
     }
 }
 
-fn payments(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Arc<dyn PaymentProvider>> {
+/// This installation's identity from the database, created on first start; it namespaces the
+/// idempotency keys sent to Stripe, so a reset database or a second environment on the same
+/// Stripe account never replays another's requests.
+async fn installation_id(repo: &Repo) -> anyhow::Result<InstallationId> {
+    let candidate = InstallationId::parse(uuid::Uuid::new_v4().simple().to_string()).context("a new installation id is malformed")?;
+    repo.ensure_installation_id(&candidate).await.context("the installation id cannot be read or stored")
+}
+
+fn payments(settings: &Settings, metrics: &Metrics, installation: &InstallationId) -> anyhow::Result<Arc<dyn PaymentProvider>> {
     let inner: Arc<dyn PaymentProvider> = match &settings.stripe_secret_key {
         Some(key) => {
-            let config = StripeConfig::new(key.clone()).with_base_url(settings.stripe_api_base.clone());
+            let mut config = StripeConfig::new(key.clone()).with_base_url(settings.stripe_api_base.clone());
+            config.total_timeout = std::time::Duration::from_secs(settings.stripe_timeout_secs);
+            config.max_retries = settings.stripe_max_retries;
+            config.idempotency_prefix = Some(installation.to_string());
             Arc::new(StripeClient::new(config).context("STRIPE_SECRET_KEY: the Stripe client cannot be built")?)
         }
         None => Arc::new(UnconfiguredPayments),
@@ -132,7 +144,8 @@ impl Application {
         let metrics = Metrics::new().context("metrics cannot be registered")?;
         let rules = Arc::new(rules(&settings)?);
         let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
-        let payments = payments(&settings, &metrics)?;
+        let installation = installation_id(repo.as_ref()).await?;
+        let payments = payments(&settings, &metrics, &installation)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let urls = return_urls(&settings);
         let billing = Arc::new(BillingService::new(repo.clone(), payments.clone(), clock.clone(), rules.clone(), urls));
@@ -157,6 +170,7 @@ impl Application {
             ledger: ledger.clone(),
             rules,
             auth: TokenAuthority::new(settings.jwt_secret.clone(), settings.jwt_ttl_secs, settings.jwt_refresh_window_secs),
+            quotes: QuoteSigner::new(settings.jwt_secret.as_ref()),
             webhook_secrets: settings.stripe_webhook_secrets.iter().cloned().map(WebhookSecret::from).collect(),
             webhook_tolerance: chrono::Duration::seconds(settings.webhook_tolerance_secs),
             metrics: metrics.clone(),
@@ -171,6 +185,8 @@ impl Application {
             App::new()
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(crate::routes::json_config())
+                .app_data(crate::routes::query_config())
                 .configure(crate::routes::configure)
                 .default_service(web::to(crate::routes::not_found))
         })

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::TokenAuthority;
 use crate::limiter::FailureLimiter;
 use crate::metrics::Metrics;
+use crate::quote::QuoteSigner;
 
 pub type Repo = dyn BillingRepository;
 pub type Ledger = dyn WebhookLedger;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub ledger: Arc<Ledger>,
     pub rules: Arc<Rules>,
     pub auth: TokenAuthority,
+    pub quotes: QuoteSigner,
     pub webhook_secrets: Vec<WebhookSecret>,
     pub webhook_tolerance: chrono::Duration,
     pub metrics: Metrics,

@@ -32,6 +32,57 @@ pub struct Limits {
     pub max_projects: Limit,
 }
 
+/// Which limit of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitKind {
+    TestRuns,
+    Users,
+    Projects,
+}
+
+impl LimitKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LimitKind::TestRuns => "test_runs",
+            LimitKind::Users => "users",
+            LimitKind::Projects => "projects",
+        }
+    }
+}
+
+/// What an organization uses now, as the host application counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub test_runs: u64,
+    pub users: u64,
+    pub projects: u64,
+}
+
+/// One limit that a usage is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitExceeded {
+    pub limit: LimitKind,
+    pub allowed: u64,
+    pub used: u64,
+}
+
+impl Limits {
+    /// Every limit `usage` is over, in a fixed order (test runs, users, projects).
+    pub fn exceeded_by(&self, usage: &Usage) -> Vec<LimitExceeded> {
+        [
+            (LimitKind::TestRuns, self.max_test_runs, usage.test_runs),
+            (LimitKind::Users, self.max_users, usage.users),
+            (LimitKind::Projects, self.max_projects, usage.projects),
+        ]
+        .into_iter()
+        .filter_map(|(limit, max, used)| match max {
+            Limit::Max(allowed) if !max.allows(used) => Some(LimitExceeded { limit, allowed, used }),
+            Limit::Max(_) | Limit::Unlimited => None,
+        })
+        .collect()
+    }
+}
+
 /// A plan of the catalog. Fields are private; build plans through [`Catalog`] loading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {

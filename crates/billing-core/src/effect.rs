@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{IdempotencyKey, OrgId, PlanId, StripeCustomerId, StripeEventId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeCustomerId, StripeEventId, StripePriceId, StripeSubscriptionId};
 use crate::input::{Actor, Timer};
 use crate::notice::Notice;
 use crate::state::SubscriptionStatus;
@@ -52,7 +52,12 @@ pub struct StripeCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditCause {
     StripeEvent(StripeEventId),
-    Command { name: &'static str, actor: Actor },
+    /// A Checkout session was fulfilled, by its webhook or by the customer's return, whichever came first.
+    Checkout(CheckoutSessionId),
+    Command {
+        name: &'static str,
+        actor: Actor,
+    },
     Timer(Timer),
     Reconcile,
 }

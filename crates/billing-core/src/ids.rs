@@ -120,14 +120,21 @@ pub struct IdempotencyKey(String);
 impl IdempotencyKey {
     /// Builds a key from the operation name, the organization and the state version the
     /// operation was decided on, so re-running the same decision reuses the same key.
+    ///
+    /// The organization, version and detail are hashed rather than concatenated: a long
+    /// organization id can then never push the version out of Stripe's 255-byte limit, which
+    /// would make two different decisions share a key. Adapters prefix the installation's id so
+    /// keys of two databases on one Stripe account never meet.
     pub fn for_operation(operation: &str, org: &OrgId, version: u64, detail: &str) -> Self {
-        let mut key = format!("billing:{operation}:{org}:v{version}");
-        if !detail.is_empty() {
-            key.push(':');
-            key.push_str(detail);
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [org.as_str().as_bytes(), version.to_string().as_bytes(), detail.as_bytes()] {
+            // Length-prefixed parts, so ("ab", "c") and ("a", "bc") differ.
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
         }
-        key.truncate(MAX_ID_LEN);
-        Self(key)
+        let operation: String = operation.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(MAX_OPERATION_LEN).collect();
+        Self(format!("billing:{operation}:v{version}:{}", hex(&hasher.finalize())))
     }
 
     /// The key as sent on the wire.
@@ -135,6 +142,20 @@ impl IdempotencyKey {
         &self.0
     }
 }
+
+/// Longest operation name kept in a key; operations are short constant names.
+const MAX_OPERATION_LEN: usize = 40;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+id_type!(
+    /// This installation's random identity, created in the database on first start. It
+    /// namespaces idempotency keys, so a database reset or a second environment on the same
+    /// Stripe account never replays another's requests.
+    InstallationId, "installation id", ""
+);
 
 impl fmt::Display for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -172,5 +193,24 @@ mod tests {
         assert_ne!(a, c);
         let long = IdempotencyKey::for_operation("x", &org, 1, &"d".repeat(400));
         assert!(long.as_str().len() <= 255);
+    }
+
+    #[test]
+    fn keys_of_long_organization_ids_still_differ_by_version_and_detail() {
+        let org = OrgId::parse("o".repeat(255)).unwrap();
+        let v1 = IdempotencyKey::for_operation("upgrade", &org, 1, "team");
+        let v2 = IdempotencyKey::for_operation("upgrade", &org, 2, "team");
+        let other = IdempotencyKey::for_operation("upgrade", &org, 1, "enterprise");
+        assert_ne!(v1, v2);
+        assert_ne!(v1, other);
+        assert!(v1.as_str().len() <= 255 - 64, "room is left for an installation prefix: {}", v1.as_str().len());
+    }
+
+    #[test]
+    fn key_parts_cannot_be_shifted_into_each_other() {
+        let a = IdempotencyKey::for_operation("op", &OrgId::parse("org_1").unwrap(), 1, "1");
+        let b = IdempotencyKey::for_operation("op", &OrgId::parse("org_11").unwrap(), 1, "");
+        assert_ne!(a, b);
+        assert!(a.as_str().starts_with("billing:op:v1:"));
     }
 }

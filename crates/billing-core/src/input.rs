@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::catalog::Usage;
 use crate::ids::{CheckoutSessionId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId};
 use crate::money::Money;
 use crate::state::{BillingPeriod, SubscriptionStatus};
@@ -40,6 +41,8 @@ pub struct InvoiceFact {
     pub amount: Money,
     /// When Stripe will try again (`next_payment_attempt`), for failures.
     pub next_attempt: Option<DateTime<Utc>>,
+    /// Stripe's hosted page where the customer can see and pay the invoice.
+    pub hosted_invoice_url: Option<String>,
 }
 
 /// What a Stripe event tells us, already mapped out of Stripe's wire format.
@@ -91,11 +94,18 @@ pub enum Command {
         session_id: CheckoutSessionId,
         plan: PlanId,
         customer_id: StripeCustomerId,
+        /// The session's payment page, kept to offer it again while the checkout is pending.
+        url: Option<String>,
     },
     CancelAtPeriodEnd,
     Reactivate,
     ChangePlan {
         plan: PlanId,
+        /// The instant prorations are computed at; `None` means now. A quoted change passes the
+        /// quote's instant so the customer pays what the preview showed.
+        proration_date: Option<DateTime<Utc>>,
+        /// The organization's usage, checked against a lower plan's limits; `None` skips the check.
+        usage: Option<Usage>,
     },
     CancelScheduledChange,
     AdminCancelNow,
@@ -130,6 +140,9 @@ pub enum Input {
         command: Command,
     },
     Timer(Timer),
+    /// The customer returned from a Checkout session that Stripe reports complete and paid.
+    /// Fulfils exactly like `checkout.session.completed`: whichever comes first applies.
+    CheckoutVerified(CheckoutCompletion),
 }
 
 impl Input {
@@ -140,6 +153,7 @@ impl Input {
             Input::SubscriptionFetched(_) => "subscription_fetched",
             Input::Command { command, .. } => command.name(),
             Input::Timer(t) => t.as_str(),
+            Input::CheckoutVerified(_) => "checkout_verified",
         }
     }
 }
@@ -160,6 +174,11 @@ impl StripeFact {
 }
 
 impl Command {
+    /// A plan change at the current instant, without a usage check.
+    pub fn change_plan(plan: PlanId) -> Self {
+        Command::ChangePlan { plan, proration_date: None, usage: None }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::StartCheckout { .. } => "start_checkout",

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod input;
 pub mod money;
 pub mod notice;
+pub mod offer;
 pub mod policy;
 pub mod ports;
 pub mod proration;
@@ -20,7 +21,7 @@ pub mod state;
 #[cfg(any(test, feature = "mocks"))]
 pub mod testing;
 
-pub use catalog::{Catalog, Limit, Limits, Plan};
+pub use catalog::{Catalog, Limit, LimitExceeded, LimitKind, Limits, Plan, Usage};
 pub use decide::{decide, due_timers, next_timer_at, Decision, Outcome, Rules, TransitionError};
 pub use effect::{AuditCause, AuditEntry, Effect, StripeCall, StripeCommand};
 pub use entitlements::{entitlements_at, Entitlements};

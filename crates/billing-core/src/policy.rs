@@ -1,6 +1,6 @@
 //! Billing policies as small pure functions over configurable numbers.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::catalog::Plan;
 use crate::state::PendingCheckout;
@@ -17,6 +17,9 @@ pub struct Policy {
     pub checkout_lock: Duration,
     /// When a pending checkout is forgotten; Stripe expires sessions after 24 h (EC-16).
     pub checkout_expiry: Duration,
+    /// How long a Checkout session stays open (`expires_at`); Stripe allows at most 24 h, so
+    /// this stays a few minutes under it to survive clock skew between us and Stripe.
+    pub checkout_session_lifetime: Duration,
 }
 
 impl Default for Policy {
@@ -27,6 +30,7 @@ impl Default for Policy {
             plan_change_window: Duration::seconds(60),
             checkout_lock: Duration::minutes(5),
             checkout_expiry: Duration::hours(24),
+            checkout_session_lifetime: Duration::hours(24) - Duration::minutes(10),
         }
     }
 }
@@ -74,6 +78,15 @@ impl Policy {
     /// True while a pending checkout still blocks a new one.
     pub fn checkout_blocks_new_one(&self, pending: &PendingCheckout, now: DateTime<Utc>) -> bool {
         now < pending.created_at + self.checkout_lock
+    }
+
+    /// The `expires_at` of a Checkout session opened at `now`. It moves in steps of ten minutes
+    /// so that a double-clicked checkout sends Stripe the same body under the same idempotency
+    /// key (Stripe refuses a reused key with other parameters); it stays within Stripe's 24 h.
+    pub fn checkout_session_expires_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let step = Duration::minutes(10);
+        let start = now.duration_trunc(step).unwrap_or(now);
+        start + self.checkout_session_lifetime
     }
 
     /// True once a pending checkout can be forgotten.
@@ -130,10 +143,24 @@ mod tests {
             session_id: crate::ids::CheckoutSessionId::parse("cs_1").unwrap(),
             plan: crate::ids::PlanId::parse("team").unwrap(),
             created_at: t(0),
+            url: None,
         };
         assert!(policy.checkout_blocks_new_one(&pending, t(299)));
         assert!(!policy.checkout_blocks_new_one(&pending, t(300)));
         assert!(!policy.checkout_expired(&pending, t(86_399)));
         assert!(policy.checkout_expired(&pending, t(86_400)));
+    }
+
+    #[test]
+    fn checkout_sessions_expire_just_under_stripes_day_and_agree_within_ten_minutes() {
+        let policy = Policy::default();
+        // 1_700_000_000 is 22:13:20 UTC; its ten-minute step began at 22:10:00.
+        let opened = t(0);
+        let expires = policy.checkout_session_expires_at(opened);
+        assert!(expires < opened + Duration::hours(24));
+        assert!(expires > opened + Duration::hours(23));
+        assert_eq!(policy.checkout_session_expires_at(t(-200)), expires, "same step, same body for a double click");
+        assert_eq!(policy.checkout_session_expires_at(t(399)), expires);
+        assert_ne!(policy.checkout_session_expires_at(t(400)), expires, "the next step");
     }
 }

@@ -97,6 +97,9 @@ pub struct PendingCheckout {
     pub session_id: CheckoutSessionId,
     pub plan: PlanId,
     pub created_at: DateTime<Utc>,
+    /// Where the customer pays. Stripe stops returning it once the session closes, so it is
+    /// kept here to offer the same session again (EC-18).
+    pub url: Option<String>,
 }
 
 /// A payment attempt or success we heard of.
@@ -105,6 +108,8 @@ pub struct PaymentRecord {
     pub at: DateTime<Utc>,
     pub amount: Money,
     pub invoice_id: Option<StripeInvoiceId>,
+    /// Stripe's hosted page of the invoice ("View invoice", "Update payment").
+    pub hosted_invoice_url: Option<String>,
 }
 
 /// The newest subscription information applied, in Stripe's clock, so older snapshots never win.

@@ -103,5 +103,6 @@ pub fn invoice_fact(invoice_id: &str, cents: i64) -> InvoiceFact {
         customer_id: Some(customer("cus_1")),
         amount: usd(cents),
         next_attempt: None,
+        hosted_invoice_url: Some(format!("https://invoice.stripe.com/i/{invoice_id}")),
     }
 }

@@ -117,7 +117,7 @@ proptest! {
     fn a_downgrade_never_takes_effect_before_its_effective_time(decided_at in 11i64..30 * DAY, ticks in prop::collection::vec((0i64..40 * DAY, timer_strategy()), 0..20)) {
         let rules = rules();
         let team = step(&rules, &new_org(), Input::Stripe(event(1, 10, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)))), at(10));
-        let change = Input::Command { actor: Actor::System, command: Command::ChangePlan { plan: plan("solo") } };
+        let change = Input::Command { actor: Actor::System, command: Command::change_plan(plan("solo")) };
         let mut state = decide(&rules, &team, change, at(decided_at)).map(|d| d.state).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let effective = at(30 * DAY);
         let mut ticks = ticks;
@@ -152,7 +152,7 @@ proptest! {
             let start = Input::Command { actor: Actor::System, command: Command::StartCheckout { plan: plan("team") } };
             if decide(&rules, &state, start, at(t)).is_ok() {
                 let id = session(&format!("cs_{i}"));
-                let open = Input::Command { actor: Actor::System, command: Command::CheckoutOpened { session_id: id, plan: plan("team"), customer_id: customer("cus_1") } };
+                let open = Input::Command { actor: Actor::System, command: Command::CheckoutOpened { session_id: id, plan: plan("team"), customer_id: customer("cus_1"), url: Some("https://checkout.stripe.com/c/pay/cs_1".into()) } };
                 state = step(&rules, &state, open, at(t));
                 opened.push(t);
             }

@@ -34,8 +34,8 @@ fn inputs() -> Vec<(&'static str, Input, i64)> {
         ("start checkout (team)", cmd(Command::StartCheckout { plan: plan("team") }), 20),
         ("cancel at period end", cmd(Command::CancelAtPeriodEnd), 20),
         ("reactivate", cmd(Command::Reactivate), 20),
-        ("upgrade (enterprise)", cmd(Command::ChangePlan { plan: plan("enterprise") }), 20),
-        ("downgrade (solo)", cmd(Command::ChangePlan { plan: plan("solo") }), 20),
+        ("upgrade (enterprise)", cmd(Command::change_plan(plan("enterprise"))), 20),
+        ("downgrade (solo)", cmd(Command::change_plan(plan("solo"))), 20),
         ("admin cancel now", cmd(Command::AdminCancelNow), 20),
         ("grace expired", Input::Timer(Timer::GraceExpired), 8 * DAY),
     ]

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
-use billing_core::ids::{OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
+use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
 use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
@@ -12,8 +12,8 @@ use billing_store::sql::{
     SELECT_STATE,
 };
 use billing_store::{
-    count_in, decode_audit, decode_notice, decode_state, encode_state, org_by_key_in, org_of, repository_error, state_placeholders,
-    state_select_list, CodecError, STATE_COLUMNS,
+    count_in, decode_audit, decode_notice, decode_state, encode_state, ensure_installation_in, org_by_key_in, org_of, repository_error,
+    settle, state_placeholders, state_select_list, CodecError, Unreachable, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -64,6 +64,15 @@ impl BillingRepository for PostgresStore {
         }
         // Another instance created it first; its row is the answer.
         self.select_state(org).await?.ok_or_else(|| RepositoryError::NotFound(org.clone()))
+    }
+
+    async fn ensure_installation_id(&self, candidate: &InstallationId) -> Result<InstallationId, RepositoryError> {
+        // Under REPEATABLE READ an insert that finds a row committed after its snapshot fails to
+        // serialize instead of doing nothing, so racing first calls would fail; the store's own
+        // READ COMMITTED transaction keeps them independent of the database's default.
+        let mut tx = self.pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
+        let result = ensure_installation_in::<sqlx::Postgres, _>(&mut tx, candidate, Utc::now()).await;
+        settle(tx, result, repository_error).await
     }
 
     async fn load(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {

@@ -9,7 +9,7 @@ use sqlx::{Postgres, Row};
 pub(crate) type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
 
 fn bind_payment<'q>(q: PgQuery<'q>, p: &'q PaymentColumns) -> PgQuery<'q> {
-    q.bind(p.at).bind(p.amount_minor).bind(p.currency.as_deref()).bind(p.invoice_id.as_deref())
+    q.bind(p.at).bind(p.amount_minor).bind(p.currency.as_deref()).bind(p.invoice_id.as_deref()).bind(p.hosted_invoice_url.as_deref())
 }
 
 /// Binds the state columns in [`billing_store::STATE_COLUMNS`] order.
@@ -26,7 +26,8 @@ pub(crate) fn bind_state<'q>(q: PgQuery<'q>, s: &'q StateRow) -> PgQuery<'q> {
         .bind(s.grace_until)
         .bind(s.checkout_session_id.as_deref())
         .bind(s.checkout_plan.as_deref())
-        .bind(s.checkout_created_at);
+        .bind(s.checkout_created_at)
+        .bind(s.checkout_url.as_deref());
     let q = bind_payment(bind_payment(q, &s.last_attempt), &s.last_success);
     q.bind(s.stripe_customer_id.as_deref())
         .bind(s.stripe_subscription_id.as_deref())
@@ -44,6 +45,7 @@ fn payment(r: &PgRow, prefix: &str) -> Result<PaymentColumns, sqlx::Error> {
         amount_minor: r.try_get(format!("{prefix}_amount").as_str())?,
         currency: r.try_get(format!("{prefix}_currency").as_str())?,
         invoice_id: r.try_get(format!("{prefix}_invoice_id").as_str())?,
+        hosted_invoice_url: r.try_get(format!("{prefix}_hosted_invoice_url").as_str())?,
     })
 }
 
@@ -63,6 +65,7 @@ pub(crate) fn state_row(r: &PgRow) -> Result<StateRow, sqlx::Error> {
         checkout_session_id: r.try_get("checkout_session_id")?,
         checkout_plan: r.try_get("checkout_plan")?,
         checkout_created_at: r.try_get("checkout_created_at")?,
+        checkout_url: r.try_get("checkout_url")?,
         last_attempt: payment(r, "last_attempt")?,
         last_success: payment(r, "last_success")?,
         stripe_customer_id: r.try_get("stripe_customer_id")?,

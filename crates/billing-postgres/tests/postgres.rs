@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use billing_core::ids::InstallationId;
 use billing_core::ports::{BillingRepository, EventDisposition, LedgerError, RecordOutcome, RepositoryError, WebhookLedger};
-use billing_postgres::PostgresStore;
+use billing_postgres::{PostgresStore, MIGRATOR};
 use billing_testkit::fixtures::{at, new_event, org, plan};
 use sqlx::postgres::PgPoolOptions;
 
@@ -98,4 +101,51 @@ async fn claims_stay_exclusive_when_the_database_defaults_to_repeatable_read() {
         let store = std::sync::Arc::new(repeatable_read_store().await);
         billing_testkit::contract::eight_concurrent_claimers_never_double_claim_or_run_two_events_of_one_org(store).await;
     }
+}
+
+/// Racing first calls insert with ON CONFLICT DO NOTHING, which a stricter default isolation
+/// would turn into serialization failures for every racer but the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn installation_ids_agree_when_the_database_defaults_to_repeatable_read() {
+    for _ in 0..3 {
+        let store = std::sync::Arc::new(repeatable_read_store().await);
+        billing_testkit::contract::racing_first_calls_agree_on_one_installation_id(store).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_sharing_a_database_agree_on_the_installation_id() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let (a, b) = tokio::join!(PostgresStore::connect(&url), PostgresStore::connect(&url));
+    let (a, b) = (Arc::new(a.unwrap()), Arc::new(b.unwrap()));
+    billing_testkit::contract::instances_sharing_a_database_agree_on_the_installation_id(a, b).await;
+}
+
+#[tokio::test]
+async fn the_installation_id_cannot_be_changed_or_removed() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    let kept = InstallationId::parse("inst_kept").unwrap();
+    store.ensure_installation_id(&kept).await.unwrap();
+    for statement in ["UPDATE installation SET installation_id = 'inst_new'", "DELETE FROM installation", "TRUNCATE installation"] {
+        let refused = sqlx::query(statement).execute(store.pool()).await;
+        assert!(refused.unwrap_err().to_string().contains("append-only"), "{statement}");
+    }
+    assert_eq!(store.ensure_installation_id(&InstallationId::parse("inst_new").unwrap()).await.unwrap(), kept);
+}
+
+/// Migration 0003 adds the URL columns to a database already holding organizations.
+#[tokio::test]
+async fn an_organization_stored_before_migration_0003_loads_without_urls() {
+    let url = billing_testkit::fresh_postgres_database().await;
+    let pool = PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap();
+    billing_testkit::migrator_up_to(&MIGRATOR, 2).await.unwrap().run(&pool).await.unwrap();
+    let old_row = "INSERT INTO organizations (org_id, plan, status, cancel_at_period_end, checkout_session_id, checkout_plan, \
+                   checkout_created_at, last_attempt_at, last_attempt_amount, last_attempt_currency, last_attempt_invoice_id, \
+                   recent_plan_changes, ended_subscriptions, version, created_at, updated_at) \
+                   VALUES ('org_1', 'free', 'none', false, 'cs_old', 'team', now(), now(), 4900, 'usd', 'in_old', '{}', '{}', 3, now(), now())";
+    sqlx::query(old_row).execute(&pool).await.unwrap();
+    let store = PostgresStore::from_pool(pool);
+    store.migrate().await.unwrap();
+    billing_testkit::contract::an_organization_stored_before_the_url_columns_loads_without_urls(Arc::new(store)).await;
 }

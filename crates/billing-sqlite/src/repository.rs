@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
-use billing_core::ids::{OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
+use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
 use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
@@ -12,8 +12,8 @@ use billing_store::sql::{
     SELECT_STATE,
 };
 use billing_store::{
-    count_in, decode_audit, decode_notice, decode_state, encode_state, org_by_key_in, org_of, repository_error, state_placeholders,
-    CodecError, STATE_COLUMNS,
+    count_in, decode_audit, decode_notice, decode_state, encode_state, ensure_installation_in, org_by_key_in, org_of, repository_error,
+    state_placeholders, CodecError, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -61,6 +61,12 @@ impl BillingRepository for SqliteStore {
         let insert: LiteQuery<'_> = bind_state(insert, &fresh)?;
         insert.bind(us(Utc::now())).execute(&mut *self.write_conn().await?).await.map_err(repository_error)?;
         self.select_state(org).await?.ok_or_else(|| RepositoryError::NotFound(org.clone()))
+    }
+
+    async fn ensure_installation_id(&self, candidate: &InstallationId) -> Result<InstallationId, RepositoryError> {
+        // The insert goes through the single writer like every write; the read after it on the
+        // same connection sees the stored row whoever inserted it.
+        ensure_installation_in::<sqlx::Sqlite, _>(&mut *self.write_conn().await?, candidate, us(Utc::now())).await
     }
 
     async fn load(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError> {

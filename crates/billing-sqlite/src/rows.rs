@@ -72,7 +72,11 @@ pub(crate) fn opt_time(r: &SqliteRow, column: &str) -> Result<Option<DateTime<Ut
 }
 
 fn bind_payment<'q>(q: LiteQuery<'q>, p: &'q PaymentColumns) -> LiteQuery<'q> {
-    q.bind(opt_us(p.at)).bind(p.amount_minor).bind(p.currency.as_deref()).bind(p.invoice_id.as_deref())
+    q.bind(opt_us(p.at))
+        .bind(p.amount_minor)
+        .bind(p.currency.as_deref())
+        .bind(p.invoice_id.as_deref())
+        .bind(p.hosted_invoice_url.as_deref())
 }
 
 /// Binds the state columns in [`billing_store::STATE_COLUMNS`] order.
@@ -91,7 +95,8 @@ pub(crate) fn bind_state<'q>(q: LiteQuery<'q>, s: &'q StateRow) -> Result<LiteQu
         .bind(opt_us(s.grace_until))
         .bind(s.checkout_session_id.as_deref())
         .bind(s.checkout_plan.as_deref())
-        .bind(opt_us(s.checkout_created_at));
+        .bind(opt_us(s.checkout_created_at))
+        .bind(s.checkout_url.as_deref());
     let q = bind_payment(bind_payment(q, &s.last_attempt), &s.last_success);
     Ok(q.bind(s.stripe_customer_id.as_deref())
         .bind(s.stripe_subscription_id.as_deref())
@@ -109,6 +114,7 @@ fn payment(r: &SqliteRow, prefix: &str) -> Result<PaymentColumns, RowError> {
         amount_minor: r.try_get(format!("{prefix}_amount").as_str())?,
         currency: r.try_get(format!("{prefix}_currency").as_str())?,
         invoice_id: r.try_get(format!("{prefix}_invoice_id").as_str())?,
+        hosted_invoice_url: r.try_get(format!("{prefix}_hosted_invoice_url").as_str())?,
     })
 }
 
@@ -133,6 +139,7 @@ pub(crate) fn state_row(r: &SqliteRow) -> Result<StateRow, RowError> {
         checkout_session_id: r.try_get("checkout_session_id")?,
         checkout_plan: r.try_get("checkout_plan")?,
         checkout_created_at: opt_time(r, "checkout_created_at")?,
+        checkout_url: r.try_get("checkout_url")?,
         last_attempt: payment(r, "last_attempt")?,
         last_success: payment(r, "last_success")?,
         stripe_customer_id: r.try_get("stripe_customer_id")?,

@@ -3,13 +3,13 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use billing_core::ids::{OrgId, PlanId, StripeEventId};
+use billing_core::ids::{CheckoutSessionId, OrgId, PlanId, StripeEventId};
 use billing_core::{Actor, AuditCause, AuditEntry, SubscriptionStatus, Timer};
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
 
-/// One transition row; `cause_ref` is the event id, command name or timer name.
+/// One transition row; `cause_ref` is the event id, Checkout session id, command name or timer name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub org_id: String,
@@ -42,6 +42,7 @@ const COMMAND_NAMES: [&str; 7] = [
 pub fn encode_audit(entry: &AuditEntry) -> AuditRow {
     let (kind, reference, actor) = match &entry.cause {
         AuditCause::StripeEvent(id) => ("stripe_event", Some(id.as_str().to_owned()), None),
+        AuditCause::Checkout(session) => ("checkout", Some(session.as_str().to_owned()), None),
         AuditCause::Command { name, actor } => ("command", Some((*name).to_owned()), Some(actor)),
         AuditCause::Timer(timer) => ("timer", Some(timer.as_str().to_owned()), None),
         AuditCause::Reconcile => ("reconcile", None, None),
@@ -107,6 +108,10 @@ fn decode_cause(row: &AuditRow) -> Result<AuditCause, CodecError> {
             let raw = reference()?;
             StripeEventId::parse(raw.clone()).map(AuditCause::StripeEvent).map_err(|_| CodecError::bad("cause_ref", raw))
         }
+        "checkout" => {
+            let raw = reference()?;
+            CheckoutSessionId::parse(raw.clone()).map(AuditCause::Checkout).map_err(|_| CodecError::bad("cause_ref", raw))
+        }
         "command" => Ok(AuditCause::Command {
             name: command_name(&reference()?),
             actor: decode_actor(row.actor_kind.as_deref(), row.actor_id.clone())?,
@@ -164,6 +169,7 @@ mod tests {
     fn every_cause_and_actor_round_trips() {
         let causes = [
             AuditCause::StripeEvent(StripeEventId::parse("evt_1").unwrap_or_else(|e| panic!("{e}"))),
+            AuditCause::Checkout(CheckoutSessionId::parse("cs_test_1").unwrap_or_else(|e| panic!("{e}"))),
             AuditCause::Command { name: "change_plan", actor: Actor::User("u_1".into()) },
             AuditCause::Command { name: "admin_cancel_now", actor: Actor::Admin("ops@example.com".into()) },
             AuditCause::Command { name: "some_future_command", actor: Actor::System },
@@ -176,6 +182,17 @@ mod tests {
             let original = entry(cause);
             assert_eq!(decode_audit(encode_audit(&original)).ok(), Some(original));
         }
+    }
+
+    #[test]
+    fn a_checkout_cause_is_stored_as_its_session_id_and_refused_without_one() {
+        let session = CheckoutSessionId::parse("cs_test_1").unwrap_or_else(|e| panic!("{e}"));
+        let row = encode_audit(&entry(AuditCause::Checkout(session)));
+        assert_eq!((row.cause_kind.as_str(), row.cause_ref.as_deref(), row.actor_kind.as_deref()), ("checkout", Some("cs_test_1"), None));
+        let missing = AuditRow { cause_ref: None, ..row.clone() };
+        assert!(matches!(decode_audit(missing), Err(CodecError::Missing { column: "cause_ref", .. })));
+        let not_a_session = AuditRow { cause_ref: Some("evt_1".to_owned()), ..row };
+        assert!(matches!(decode_audit(not_a_session), Err(CodecError::BadValue { column: "cause_ref", .. })));
     }
 
     #[test]

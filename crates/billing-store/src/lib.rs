@@ -9,6 +9,7 @@ mod audit;
 mod error;
 mod guarded;
 mod inspect;
+mod installation;
 mod ledger;
 mod notice;
 mod reads;
@@ -21,6 +22,7 @@ pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
 pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
 pub use guarded::{assign_in, conflict_or_not_found, finish_event_in, lease_lost_or_not_found, replay_in};
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};
+pub use installation::ensure_installation_in;
 pub use ledger::{
     decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
 };

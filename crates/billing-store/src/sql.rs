@@ -141,6 +141,15 @@ pub const PAST_DUE: &str = "SELECT org_id FROM organizations WHERE status = 'pas
 pub static AUDIT_TRAIL: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM billing_transitions WHERE org_id = $1 ORDER BY at DESC, id DESC LIMIT $2"));
 
+/// Stores `$1` as this database's installation id, created at `$2`, unless one is stored
+/// already. The table holds at most the row with `id = 1`, so every racing first call but one
+/// inserts nothing; Postgres makes the others wait for the winner's commit before doing so.
+pub const INSERT_INSTALLATION: &str =
+    "INSERT INTO installation (id, installation_id, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING";
+
+/// The stored installation id, read after [`INSERT_INSTALLATION`].
+pub const SELECT_INSTALLATION: &str = "SELECT installation_id FROM installation WHERE id = 1";
+
 /// Holds undelivered outbox item `$1` back until `$2`; claims skip it until then.
 pub const OUTBOX_RETRY_AT: &str = "UPDATE notification_outbox SET lease_until = $2 WHERE id = $1 AND delivered_at IS NULL";
 
@@ -162,6 +171,6 @@ mod tests {
 
     #[test]
     fn the_state_update_binds_timer_and_time_after_the_state_columns() {
-        assert!(UPDATE_STATE.contains("ended_subscriptions = $30, next_timer_at = $31, updated_at = $32,"));
+        assert!(UPDATE_STATE.contains("ended_subscriptions = $33, next_timer_at = $34, updated_at = $35,"));
     }
 }

@@ -9,7 +9,7 @@ use crate::error::CodecError;
 
 /// The state columns of `organizations` besides `org_id` and `version`, in the order both
 /// stores bind [`StateRow`] fields.
-pub const STATE_COLUMNS: [&str; 28] = [
+pub const STATE_COLUMNS: [&str; 31] = [
     "plan",
     "subscribed_plan",
     "status",
@@ -22,14 +22,17 @@ pub const STATE_COLUMNS: [&str; 28] = [
     "checkout_session_id",
     "checkout_plan",
     "checkout_created_at",
+    "checkout_url",
     "last_attempt_at",
     "last_attempt_amount",
     "last_attempt_currency",
     "last_attempt_invoice_id",
+    "last_attempt_hosted_invoice_url",
     "last_success_at",
     "last_success_amount",
     "last_success_currency",
     "last_success_invoice_id",
+    "last_success_hosted_invoice_url",
     "stripe_customer_id",
     "stripe_subscription_id",
     "canceled_at",
@@ -55,13 +58,14 @@ pub fn state_placeholders(first: usize) -> String {
     (0..STATE_COLUMNS.len()).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
 }
 
-/// One payment record as four nullable columns.
+/// One payment record as five nullable columns, each named `<prefix>_<field>` in the table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentColumns {
     pub at: Option<DateTime<Utc>>,
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,
     pub invoice_id: Option<String>,
+    pub hosted_invoice_url: Option<String>,
 }
 
 /// Every field of a [`BillingState`] as a column value, in the table's column order.
@@ -80,6 +84,7 @@ pub struct StateRow {
     pub checkout_session_id: Option<String>,
     pub checkout_plan: Option<String>,
     pub checkout_created_at: Option<DateTime<Utc>>,
+    pub checkout_url: Option<String>,
     pub last_attempt: PaymentColumns,
     pub last_success: PaymentColumns,
     pub stripe_customer_id: Option<String>,
@@ -105,6 +110,7 @@ fn encode_payment(record: Option<&PaymentRecord>) -> PaymentColumns {
             amount_minor: Some(r.amount.minor_units()),
             currency: Some(r.amount.currency().as_str().to_owned()),
             invoice_id: id_text(r.invoice_id.as_ref()),
+            hosted_invoice_url: r.hosted_invoice_url.clone(),
         },
     }
 }
@@ -129,6 +135,7 @@ pub fn encode_state(state: &BillingState) -> StateRow {
         checkout_session_id: checkout.map(|c| c.session_id.as_str().to_owned()),
         checkout_plan: checkout.map(|c| c.plan.as_str().to_owned()),
         checkout_created_at: checkout.map(|c| c.created_at),
+        checkout_url: checkout.and_then(|c| c.url.clone()),
         last_attempt: encode_payment(p.last_payment_attempt.as_ref()),
         last_success: encode_payment(p.last_payment_success.as_ref()),
         stripe_customer_id: id_text(p.customer_id.as_ref()),
@@ -163,7 +170,7 @@ fn decode_payment(prefix: &'static str, c: PaymentColumns) -> Result<Option<Paym
     let raw_currency = required(prefix, "a payment record", c.currency)?;
     let currency = Currency::parse(&raw_currency).map_err(|_| CodecError::bad(prefix, raw_currency))?;
     let invoice_id = parse_id(prefix, c.invoice_id, StripeInvoiceId::parse)?;
-    Ok(Some(PaymentRecord { at, amount: Money::new(minor, currency), invoice_id }))
+    Ok(Some(PaymentRecord { at, amount: Money::new(minor, currency), invoice_id, hosted_invoice_url: c.hosted_invoice_url }))
 }
 
 fn decode_period(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Result<Option<BillingPeriod>, CodecError> {
@@ -187,7 +194,7 @@ fn decode_checkout(row: &mut StateRow) -> Result<Option<PendingCheckout>, CodecE
     };
     let plan = required("checkout_plan", "checkout_session_id", parse_id("checkout_plan", row.checkout_plan.take(), PlanId::parse)?)?;
     let created_at = required("checkout_created_at", "checkout_session_id", row.checkout_created_at)?;
-    Ok(Some(PendingCheckout { session_id, plan, created_at }))
+    Ok(Some(PendingCheckout { session_id, plan, created_at, url: row.checkout_url.take() }))
 }
 
 fn decode_watermark(row: &mut StateRow) -> Result<Option<Watermark>, CodecError> {
@@ -243,9 +250,9 @@ mod tests {
         assert!(state_select_list().starts_with("org_id, version, plan, subscribed_plan, "));
         let assignments = state_assignments(3);
         assert!(assignments.starts_with("plan = $3, subscribed_plan = $4, "));
-        assert!(assignments.ends_with("ended_subscriptions = $30"));
+        assert!(assignments.ends_with("ended_subscriptions = $33"));
         let placeholders = state_placeholders(3);
         assert!(placeholders.starts_with("$3, $4, "));
-        assert!(placeholders.ends_with(", $30"));
+        assert!(placeholders.ends_with(", $33"));
     }
 }

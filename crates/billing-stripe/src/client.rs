@@ -7,9 +7,10 @@ use reqwest::{Method, RequestBuilder, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-use crate::config::StripeConfig;
+use crate::config::{StripeConfig, MAX_IDEMPOTENCY_PREFIX_LEN};
 use crate::error::{self, BodyProblem, StripeError};
 use crate::form::Form;
+use crate::idempotency;
 use crate::retry::{parse_should_retry, should_retry_status, should_retry_unreadable, RetryPolicy};
 
 /// Why a [`StripeClient`] could not be built.
@@ -19,6 +20,8 @@ pub enum ConfigError {
     EmptyApiKey,
     #[error("the Stripe base URL must start with http:// or https://")]
     BadBaseUrl,
+    #[error("the idempotency-key prefix must be 1 to {max} visible ASCII characters", max = MAX_IDEMPOTENCY_PREFIX_LEN)]
+    BadIdempotencyPrefix,
     #[error("the HTTP client could not be built")]
     HttpClient(#[source] reqwest::Error),
 }
@@ -31,6 +34,7 @@ pub struct StripeClient {
     api_key: SecretString,
     api_version: String,
     retry: RetryPolicy,
+    idempotency_prefix: Option<String>,
 }
 
 impl fmt::Debug for StripeClient {
@@ -40,6 +44,7 @@ impl fmt::Debug for StripeClient {
             .field("api_key", &"[REDACTED]")
             .field("api_version", &self.api_version)
             .field("retry", &self.retry)
+            .field("idempotency_prefix", &self.idempotency_prefix)
             .finish_non_exhaustive()
     }
 }
@@ -50,7 +55,7 @@ pub(crate) struct Call<'a> {
     pub method: Method,
     pub path: String,
     pub params: Form,
-    /// Sent as `Idempotency-Key` on POSTs.
+    /// Sent as `Idempotency-Key` on POSTs, after the configured prefix.
     pub idempotency_key: Option<&'a str>,
     /// What a 404 is about (`customer`, `subscription`, ...).
     pub resource: &'static str,
@@ -66,14 +71,17 @@ impl StripeClient {
     /// A client for `config`.
     ///
     /// # Errors
-    /// [`ConfigError`] when the key is empty, the base URL is not HTTP(S) or the HTTP client
-    /// cannot be built (TLS setup).
+    /// [`ConfigError`] when the key is empty, the base URL is not HTTP(S), the idempotency prefix
+    /// is not short visible ASCII or the HTTP client cannot be built (TLS setup).
     pub fn new(config: StripeConfig) -> Result<Self, ConfigError> {
         if config.api_key.expose_secret().trim().is_empty() {
             return Err(ConfigError::EmptyApiKey);
         }
         if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
             return Err(ConfigError::BadBaseUrl);
+        }
+        if config.idempotency_prefix.as_deref().is_some_and(|prefix| !idempotency::is_valid_prefix(prefix)) {
+            return Err(ConfigError::BadIdempotencyPrefix);
         }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -87,6 +95,7 @@ impl StripeClient {
             retry: RetryPolicy::from_config(&config),
             api_key: config.api_key,
             api_version: config.api_version,
+            idempotency_prefix: config.idempotency_prefix,
         })
     }
 
@@ -140,7 +149,7 @@ impl StripeClient {
             .bearer_auth(self.api_key.expose_secret())
             .header("Stripe-Version", &self.api_version);
         if let Some(key) = call.idempotency_key {
-            builder = builder.header("Idempotency-Key", key);
+            builder = builder.header("Idempotency-Key", idempotency::wire_key(self.idempotency_prefix.as_deref(), key));
         }
         if call.method == Method::POST {
             builder.form(&pairs)

@@ -32,7 +32,15 @@ pub struct StripeConfig {
     pub backoff_cap: Duration,
     /// No retry starts once this much time has passed since the first attempt.
     pub max_retry_elapsed: Duration,
+    /// Sent as `<prefix>:` before every `Idempotency-Key`, so two installations (or a database
+    /// reset) sharing one Stripe account never replay each other's requests. Visible ASCII, at
+    /// most [`MAX_IDEMPOTENCY_PREFIX_LEN`] bytes; `None` sends the keys unchanged.
+    pub idempotency_prefix: Option<String>,
 }
+
+/// The longest accepted [`StripeConfig::idempotency_prefix`]; it leaves room within Stripe's
+/// 255-byte keys for the keys billing-core builds.
+pub const MAX_IDEMPOTENCY_PREFIX_LEN: usize = 64;
 
 impl StripeConfig {
     /// Defaults for production: Stripe's URL, the pinned version, 5 s to connect, 10 s per
@@ -48,12 +56,19 @@ impl StripeConfig {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(5),
             max_retry_elapsed: Duration::from_secs(30),
+            idempotency_prefix: None,
         }
     }
 
     /// The same settings with another base URL.
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self
+    }
+
+    /// The same settings with every idempotency key sent as `<prefix>:<key>`.
+    pub fn with_idempotency_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.idempotency_prefix = Some(prefix.into());
         self
     }
 }
@@ -70,6 +85,7 @@ impl fmt::Debug for StripeConfig {
             .field("backoff_base", &self.backoff_base)
             .field("backoff_cap", &self.backoff_cap)
             .field("max_retry_elapsed", &self.max_retry_elapsed)
+            .field("idempotency_prefix", &self.idempotency_prefix)
             .finish()
     }
 }
@@ -90,5 +106,19 @@ mod tests {
         assert!(!printed.contains("sk_test_very_secret_value"));
         assert!(printed.contains("[REDACTED]"));
         assert!(printed.contains(DEFAULT_API_VERSION));
+    }
+
+    #[test]
+    fn debug_output_shows_the_idempotency_prefix() {
+        let config = StripeConfig::new(SecretString::from("sk_test_x")).with_idempotency_prefix("0123456789abcdef0123456789abcdef");
+
+        let printed = format!("{config:?}");
+
+        assert!(printed.contains("idempotency_prefix: Some(\"0123456789abcdef0123456789abcdef\")"), "{printed}");
+    }
+
+    #[test]
+    fn no_idempotency_prefix_is_the_default() {
+        assert_eq!(StripeConfig::new(SecretString::from("sk_test_x")).idempotency_prefix, None);
     }
 }

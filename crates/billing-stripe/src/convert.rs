@@ -180,6 +180,7 @@ pub(crate) fn invoice_fact(invoice: &wire::Invoice, which: InvoiceAmount) -> Res
         customer_id: optional_id::<StripeCustomerId, _>("customer", invoice.customer.as_ref())?,
         amount: money(minor_units, &invoice.currency)?,
         next_attempt: optional_timestamp("next_payment_attempt", invoice.next_payment_attempt)?,
+        hosted_invoice_url: invoice.hosted_invoice_url.clone(),
     })
 }
 

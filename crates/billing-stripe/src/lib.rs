@@ -1,8 +1,9 @@
 //! The Stripe adapter of the billing service.
 //!
 //! - [`StripeClient`]: a small reqwest client (form bodies, pinned `Stripe-Version`, one
-//!   `Idempotency-Key` per operation reused on every retry, bounded retries with backoff) that
-//!   implements billing-core's [`billing_core::ports::PaymentProvider`].
+//!   `Idempotency-Key` per operation reused on every retry, optionally behind the installation's
+//!   prefix, bounded retries with backoff) that implements billing-core's
+//!   [`billing_core::ports::PaymentProvider`].
 //! - [`verify_signature`]: pure webhook signature verification over the raw body bytes, with
 //!   several accepted secrets for rotation; [`generate_test_header`] signs payloads for tests.
 //! - [`parse_envelope`] and [`StripeEventDecoder`]: a verified payload to the envelope the
@@ -36,14 +37,16 @@ mod convert;
 mod error;
 mod events;
 mod form;
+mod idempotency;
 mod ops;
+mod pending;
 mod provider;
 mod retry;
 mod webhook;
 pub mod wire;
 
 pub use client::{ConfigError, StripeClient};
-pub use config::{StripeConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL};
+pub use config::{StripeConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, MAX_IDEMPOTENCY_PREFIX_LEN};
 pub use convert::ConvertError;
 pub use error::{BodyProblem, StripeError};
 pub use events::{parse_envelope, EnvelopeError, EventEnvelope, StripeEventDecoder, HANDLED_EVENT_TYPES};

@@ -13,6 +13,7 @@ use crate::client::StripeClient;
 use crate::convert::{self, parse_id, ConvertError};
 use crate::error::StripeError;
 use crate::ops::{step_key, DowngradePhases};
+use crate::pending::pending_change_error;
 use crate::wire;
 
 /// A conversion failure as the port's error.
@@ -47,6 +48,28 @@ impl StripeClient {
         }
         let id = converted(parse_id::<StripeSubscriptionId>("id", &subscription.id))?;
         Ok(self.subscription_schedules_create_from_subscription(&id, &step_key(key, "create")).await?)
+    }
+
+    /// The error for a change Stripe left pending: its payment failed or waits for the customer.
+    ///
+    /// The PaymentIntent is read when the response names it without expanding it (Stripe expands
+    /// at most four levels, one short of it from a subscription). The change stays pending
+    /// whatever this read gives, so a failed read degrades to "payment failed" rather than
+    /// hiding the outcome behind a transport error.
+    async fn pending_change_error(&self, subscription: &wire::Subscription) -> PaymentError {
+        let invoice = subscription.latest_invoice.as_ref().and_then(wire::Expandable::object);
+        let intent = match invoice.and_then(wire::Invoice::payment_intent) {
+            Some(wire::Expandable::Object(intent)) => Some((**intent).clone()),
+            Some(wire::Expandable::Id(id)) => match self.payment_intents_retrieve(id).await {
+                Ok(intent) => Some(intent),
+                Err(error) => {
+                    tracing::warn!(request_id = error.request_id(), %error, "could not read the pending change's payment");
+                    None
+                }
+            },
+            None => None,
+        };
+        pending_change_error(invoice, intent.as_ref())
     }
 }
 
@@ -96,6 +119,9 @@ impl PaymentProvider for StripeClient {
         let item_id = first_item_id(&current)?;
         let updated =
             self.subscriptions_change_price(&change.subscription, item_id, &change.price, change.proration_date, key.as_str()).await?;
+        if updated.pending_update.is_some() {
+            return Err(self.pending_change_error(&updated).await);
+        }
         snapshot(&updated)
     }
 

@@ -46,6 +46,14 @@ pub fn invoice(raw: &str) -> StripeInvoiceId {
 pub fn session(raw: &str) -> CheckoutSessionId {
     valid(CheckoutSessionId::parse(format!("cs_{raw}")))
 }
+/// The payment page of Checkout session `cs_<raw>`, shaped like Stripe's.
+pub fn checkout_url(raw: &str) -> String {
+    format!("https://checkout.stripe.com/c/pay/cs_{raw}#fidkdWxOYHwnPyd1blpxYHZxWjA0")
+}
+/// The hosted page of invoice `in_<raw>`, shaped like Stripe's.
+pub fn hosted_invoice_url(raw: &str) -> String {
+    format!("https://invoice.stripe.com/i/acct_1Test/test_{raw}?s=ap")
+}
 
 /// The default catalog with Stripe prices `price_<plan>` for the paid plans.
 pub fn rules() -> Rules {
@@ -100,13 +108,19 @@ pub fn payment_failed_event(id: &str, n: usize, created: i64) -> StripeEvent {
             customer_id: Some(customer(n)),
             amount: Money::new(9_900, Currency::USD),
             next_attempt: Some(at(created) + Duration::days(3)),
+            hosted_invoice_url: Some(hosted_invoice_url(id)),
         }),
     }
 }
 
 /// The decision `billing-core` makes for `event`; panics if the domain refuses it.
 pub fn decide_event(rules: &Rules, state: &BillingState, event: StripeEvent, now: DateTime<Utc>) -> Decision {
-    valid(decide(rules, state, Input::Stripe(event), now))
+    decide_input(rules, state, Input::Stripe(event), now)
+}
+
+/// The decision `billing-core` makes for any input; panics if the domain refuses it.
+pub fn decide_input(rules: &Rules, state: &BillingState, input: Input, now: DateTime<Utc>) -> Decision {
+    valid(decide(rules, state, input, now))
 }
 
 /// The commit a worker writes for `decision`: its audit rows, its notices and the event.
@@ -130,6 +144,7 @@ pub fn fully_populated_state(n: usize, version: u64) -> BillingState {
         at: t(secs, 250),
         amount: Money::new(cents, Currency::USD),
         invoice_id: Some(invoice(inv)),
+        hosted_invoice_url: Some(hosted_invoice_url(inv)),
     };
     BillingState::from_parts(BillingStateParts {
         org_id: org(n),
@@ -140,7 +155,12 @@ pub fn fully_populated_state(n: usize, version: u64) -> BillingState {
         period: BillingPeriod::new(t(0, 1), t(30 * 86_400, 2)),
         scheduled_change: Some(ScheduledChange { plan: plan("solo"), effective_at: t(30 * 86_400, 3) }),
         grace_until: Some(t(7 * 86_400, 4)),
-        pending_checkout: Some(PendingCheckout { session_id: session("test_a1"), plan: plan("enterprise"), created_at: t(60, 5) }),
+        pending_checkout: Some(PendingCheckout {
+            session_id: session("test_a1"),
+            plan: plan("enterprise"),
+            created_at: t(60, 5),
+            url: Some(checkout_url("test_a1")),
+        }),
         last_payment_attempt: Some(payment(100, 9_900, "attempt")),
         last_payment_success: Some(PaymentRecord { amount: Money::new(-1, Currency::USD), ..payment(50, 0, "success") }),
         customer_id: Some(customer(n)),

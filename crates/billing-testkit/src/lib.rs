@@ -5,11 +5,14 @@
 //! - [`fresh_postgres_database`]: an empty database on `DATABASE_URL`, or on a throwaway
 //!   cluster this crate starts under the target directory when no URL is set.
 //! - [`fixtures`]: identifiers, times, ledger events and realistic states.
+//! - [`migrator_up_to`]: a store's first migrations alone, to test upgrades of stored data.
 
 pub mod contract;
 pub mod fixtures;
+mod migrations;
 mod postgres;
 
+pub use migrations::migrator_up_to;
 pub use postgres::{fresh_postgres_database, try_fresh_postgres_database};
 
 /// Expands to one `#[tokio::test]` per contract test, each on a fresh store.
@@ -45,6 +48,10 @@ macro_rules! contract_tests {
             due_timers_lists_organizations_whose_timer_has_passed_oldest_first,
             audit_rows_of_every_cause_are_listed_newest_first,
             the_outbox_hands_each_notice_out_once_until_its_lease_expires,
+            pending_checkout_and_hosted_invoice_urls_round_trip_through_commit_and_load,
+            a_checkout_fulfilled_on_the_customers_return_is_audited_as_that_checkout,
+            the_first_installation_id_is_kept_and_later_candidates_get_it_back,
+            racing_first_calls_agree_on_one_installation_id,
         );
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {

@@ -30,6 +30,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub notify_webhook_url: Option<String>,
     pub notify_webhook_secret: Option<String>,
+    pub stripe_timeout_secs: Option<u64>,
+    pub stripe_max_retries: Option<u32>,
 }
 
 impl std::fmt::Debug for FileConfig {

@@ -22,8 +22,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             state.metrics.ledger_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
             HttpResponse::Ok().json(HealthDto { status: "ready" })
         }
-        Err(_) => HttpResponse::ServiceUnavailable()
-            .json(ErrorBody { error: "database_unavailable", message: "the database is unavailable".into() }),
+        Err(_) => HttpResponse::ServiceUnavailable().json(ErrorBody {
+            error: "database_unavailable",
+            message: "the database is unavailable".into(),
+            ..ErrorBody::default()
+        }),
     }
 }
 

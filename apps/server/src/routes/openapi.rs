@@ -5,10 +5,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::{
-    HealthDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse, ScheduledChangeDto, SubscriptionDto, TokenResponse,
-    WebhookAck,
+    ChangePlanBody, CheckoutBody, CheckoutResponse, EntitlementsResponse, FailedPaymentDto, HealthDto, LimitsDto, MoneyDto, NextChangeDto,
+    NoticeDto, OrganizationDto, OrganizationResponse, PaymentDto, PlanDto, PlanPriceDto, PlansResponse, PortalResponse, ProrationBody,
+    ProrationResponse, ScheduledChangeDto, SubscriptionDto, TokenResponse, UsageBody, VerifySessionBody, WebhookAck,
 };
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ExceededLimitDto};
 
 struct BearerAuth;
 
@@ -28,11 +29,16 @@ impl Modify for BearerAuth {
     paths(
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::auth::refresh, super::billing::organization, super::billing::subscription,
+        super::billing::plans, super::billing::entitlements,
+        super::checkout::start, super::checkout::portal, super::checkout::verify,
+        super::plan::cancel, super::plan::reactivate, super::plan::change, super::plan::release_scheduled, super::plan::proration,
         super::webhook::receive, document
     ),
     components(schemas(
         ErrorBody, HealthDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse,
-        ScheduledChangeDto, SubscriptionDto, TokenResponse, WebhookAck
+        ScheduledChangeDto, SubscriptionDto, TokenResponse, WebhookAck,
+        ExceededLimitDto, FailedPaymentDto, PaymentDto, PlansResponse, PlanDto, PlanPriceDto, EntitlementsResponse, NextChangeDto,
+        CheckoutBody, CheckoutResponse, PortalResponse, VerifySessionBody, ChangePlanBody, UsageBody, ProrationBody, ProrationResponse
     )),
     modifiers(&BearerAuth)
 )]

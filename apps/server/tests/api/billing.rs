@@ -54,6 +54,12 @@ async fn payment_failure(store: Store) {
     assert_eq!(past_due["plan"], "enterprise", "paid features stay during grace");
     assert!(past_due["grace_until"].is_string());
     assert_eq!(past_due["notices"][0]["kind"], "payment_failed");
+    // The banner's facts: the failed invoice's amount, its page and the deadline (EC-2).
+    let failed = &past_due["failed_payment"];
+    assert_eq!((failed["amount"].as_i64(), failed["currency"].as_str()), (Some(2900), Some("usd")));
+    assert_eq!(failed["hosted_invoice_url"], "https://invoice.stripe.com/i/acct_test_1ExampleAcct00/test_1RyQ3p3Sep2026Cd");
+    assert_eq!(failed["grace_until"], past_due["grace_until"]);
+    assert_eq!(past_due["last_payment"], Value::Null);
     // The timer worker keeps the gauges current; the processing histogram saw both events.
     app.wait_for_metrics(|m| {
         m.contains("billing_past_due_organizations 1")
@@ -76,3 +82,18 @@ async fn period_end_timer(store: Store) {
     assert_eq!((ended["plan"].as_str(), ended["cancel_at_period_end"].as_bool()), (Some("free"), Some(false)));
 }
 both_stores!(a_period_end_stripe_has_not_reported_is_applied_by_the_timer_worker, period_end_timer);
+
+async fn payment_recovery(store: Store) {
+    let app = spawn_app(store).await;
+    app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await;
+    app.subscription_when("org_42", |s| s["plan"] == "enterprise").await;
+    let mut paid = fixture_json("invoice.paid.json");
+    paid["created"] = chrono::Utc::now().timestamp().into();
+    assert_eq!(app.deliver(&body(&paid)).await.status(), 200);
+    let s = app.subscription_when("org_42", |s| s["last_payment"].is_object()).await;
+    let last = &s["last_payment"];
+    assert_eq!((last["amount"].as_i64(), last["currency"].as_str()), (Some(2900), Some("usd")));
+    assert!(last["at"].is_string());
+    assert_eq!(s["failed_payment"], Value::Null, "nothing is overdue");
+}
+both_stores!(the_last_successful_payment_is_shown_with_its_amount, payment_recovery);

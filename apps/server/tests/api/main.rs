@@ -3,8 +3,11 @@
 
 mod auth;
 mod billing;
+mod checkout;
 mod helpers;
 mod instances;
 mod notices;
 mod operations;
+mod plans;
+mod stripe;
 mod webhooks;

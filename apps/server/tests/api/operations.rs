@@ -17,17 +17,37 @@ async fn openapi_document_describes_every_route() {
     let app = spawn_app(Store::Sqlite).await;
     let doc: serde_json::Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in [
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/api/openapi.json",
-        "/api/auth/refresh",
-        "/api/organization",
-        "/api/billing/subscription",
-        "/api/webhooks/stripe",
-    ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} is missing from the OpenAPI document");
+    let routes = [
+        ("/healthz", "get", false),
+        ("/readyz", "get", false),
+        ("/metrics", "get", false),
+        ("/api/openapi.json", "get", false),
+        ("/api/auth/refresh", "post", false),
+        ("/api/organization", "get", false),
+        ("/api/billing/subscription", "get", false),
+        ("/api/billing/subscription", "delete", false),
+        ("/api/billing/subscription/reactivate", "post", false),
+        ("/api/billing/plans", "get", false),
+        ("/api/billing/entitlements", "get", false),
+        ("/api/billing/checkout", "post", true),
+        ("/api/billing/checkout", "get", false),
+        ("/api/billing/verify-session", "post", true),
+        ("/api/billing/plan", "post", true),
+        ("/api/billing/plan/scheduled", "delete", false),
+        ("/api/billing/proration", "post", true),
+        ("/api/webhooks/stripe", "post", false),
+    ];
+    for (path, method, takes_body) in routes {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is missing from the OpenAPI document");
+        assert!(op["responses"]["200"].is_object(), "{method} {path} documents no success answer");
+        if takes_body {
+            assert!(op["requestBody"]["content"]["application/json"]["schema"].is_object(), "{method} {path} documents no request schema");
+            assert!(
+                op["responses"]["200"]["content"]["application/json"]["schema"].is_object(),
+                "{method} {path} documents no response schema"
+            );
+        }
     }
 }
 

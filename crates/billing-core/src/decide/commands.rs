@@ -6,8 +6,9 @@ use super::draft::Draft;
 use super::subscription::end_subscription_now;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::catalog::Plan;
+use crate::catalog::Usage;
 use crate::effect::{AuditCause, StripeCall};
-use crate::ids::{CheckoutSessionId, PlanId, StripeCustomerId, StripeSubscriptionId};
+use crate::ids::{PlanId, StripeCustomerId, StripeSubscriptionId};
 use crate::input::{Actor, Command};
 use crate::policy::{ChangeDirection, Policy};
 use crate::state::{BillingState, PendingCheckout, ScheduledChange, SubscriptionStatus};
@@ -23,10 +24,14 @@ pub(super) fn on_command(
     let mut draft = Draft::new(state);
     match command {
         Command::StartCheckout { plan } => start_checkout(rules, &mut draft, &plan, now)?,
-        Command::CheckoutOpened { session_id, plan, customer_id } => checkout_opened(&mut draft, session_id, plan, customer_id, now),
+        Command::CheckoutOpened { session_id, plan, customer_id, url } => {
+            checkout_opened(&mut draft, PendingCheckout { session_id, plan, created_at: now, url }, customer_id);
+        }
         Command::CancelAtPeriodEnd => cancel_at_period_end(&mut draft, name)?,
         Command::Reactivate => reactivate(&mut draft, name)?,
-        Command::ChangePlan { plan } => change_plan(rules, &mut draft, &plan, name, now)?,
+        Command::ChangePlan { plan, proration_date, usage } => {
+            change_plan(rules, &mut draft, PlanChange { target: &plan, proration_date: proration_date.unwrap_or(now), usage }, now)?;
+        }
         Command::CancelScheduledChange => cancel_scheduled_change(&mut draft, name)?,
         Command::AdminCancelNow => {
             let subscription = live_subscription(draft.before(), name)?;
@@ -58,16 +63,20 @@ fn start_checkout(rules: &Rules, draft: &mut Draft<'_>, target: &PlanId, now: Da
         return Err(TransitionError::AlreadySubscribed { plan: state.subscribed_plan().unwrap_or(state.plan()).clone() });
     }
     if let Some(pending) = state.pending_checkout().filter(|p| rules.policy.checkout_blocks_new_one(p, now)) {
-        return Err(TransitionError::CheckoutInProgress { session_id: pending.session_id.clone(), started_at: pending.created_at });
+        return Err(TransitionError::CheckoutInProgress {
+            session_id: pending.session_id.clone(),
+            started_at: pending.created_at,
+            url: pending.url.clone(),
+        });
     }
     let customer = state.customer_id().cloned();
     draft.stripe("checkout", target.as_str(), StripeCall::CreateCheckout { plan: target.clone(), price, customer });
     Ok(())
 }
 
-fn checkout_opened(draft: &mut Draft<'_>, session_id: CheckoutSessionId, plan: PlanId, customer: StripeCustomerId, now: DateTime<Utc>) {
+fn checkout_opened(draft: &mut Draft<'_>, pending: PendingCheckout, customer: StripeCustomerId) {
     let n = &mut draft.next;
-    n.pending_checkout = Some(PendingCheckout { session_id, plan, created_at: now });
+    n.pending_checkout = Some(pending);
     if n.customer_id.is_none() {
         n.customer_id = Some(customer);
     }
@@ -104,13 +113,16 @@ fn reactivate(draft: &mut Draft<'_>, name: &'static str) -> Result<(), Transitio
     Ok(())
 }
 
-fn change_plan(
-    rules: &Rules,
-    draft: &mut Draft<'_>,
-    target: &PlanId,
-    name: &'static str,
-    now: DateTime<Utc>,
-) -> Result<(), TransitionError> {
+/// What a plan change asks for, beyond the target plan's id.
+struct PlanChange<'a> {
+    target: &'a PlanId,
+    proration_date: DateTime<Utc>,
+    usage: Option<Usage>,
+}
+
+fn change_plan(rules: &Rules, draft: &mut Draft<'_>, change: PlanChange<'_>, now: DateTime<Utc>) -> Result<(), TransitionError> {
+    let PlanChange { target, proration_date, usage } = change;
+    let name = "change_plan";
     let state = draft.before();
     let subscription = live_subscription(state, name)?;
     if !matches!(state.status(), SubscriptionStatus::Active | SubscriptionStatus::Trialing) || state.cancel_at_period_end() {
@@ -123,6 +135,14 @@ fn change_plan(
     if direction == ChangeDirection::Same {
         return Err(TransitionError::SamePlan(target.clone()));
     }
+    // Downgrade preflight: a lower plan whose limits the organization already exceeds would
+    // lock its members out of their own data at period end, so it must be forced explicitly.
+    if let Some(usage) = usage.filter(|_| direction == ChangeDirection::Downgrade) {
+        let exceeded = to.limits().exceeded_by(&usage);
+        if !exceeded.is_empty() {
+            return Err(TransitionError::UsageExceedsTargetPlan { plan: target.clone(), exceeded });
+        }
+    }
     rules
         .policy
         .plan_change_allowed(state.recent_plan_changes(), now)
@@ -133,7 +153,10 @@ fn change_plan(
     }
     match direction {
         ChangeDirection::Upgrade => {
-            draft.stripe("upgrade", target.as_str(), StripeCall::ChangePriceNow { subscription, price: to_price, proration_date: now });
+            // The proration instant is part of the key: the same change quoted at another
+            // instant is another request to Stripe, and reusing a key with other parameters fails.
+            let detail = format!("{target}@{}", proration_date.timestamp());
+            draft.stripe("upgrade", &detail, StripeCall::ChangePriceNow { subscription, price: to_price, proration_date });
             let n = &mut draft.next;
             n.subscribed_plan = Some(target.clone());
             n.plan = effective_plan(&rules.catalog, n.status, n.subscribed_plan.as_ref(), n.grace_until, now);

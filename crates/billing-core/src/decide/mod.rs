@@ -8,7 +8,7 @@ mod timers;
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, LimitExceeded};
 use crate::effect::Effect;
 use crate::ids::{CheckoutSessionId, PlanId, StripePriceId};
 use crate::input::{Input, Timer};
@@ -69,7 +69,7 @@ pub enum TransitionError {
     #[error("already subscribed to `{plan}`; change plan instead")]
     AlreadySubscribed { plan: PlanId },
     #[error("a checkout started at {started_at} is still in progress")]
-    CheckoutInProgress { session_id: CheckoutSessionId, started_at: DateTime<Utc> },
+    CheckoutInProgress { session_id: CheckoutSessionId, started_at: DateTime<Utc>, url: Option<String> },
     #[error("there is no subscription")]
     NoSubscription,
     #[error("the billing period is not known yet")]
@@ -80,6 +80,8 @@ pub enum TransitionError {
     NothingScheduled,
     #[error("the subscription is not set to cancel")]
     NotCanceling,
+    #[error("current usage exceeds the limits of plan `{plan}`")]
+    UsageExceedsTargetPlan { plan: PlanId, exceeded: Vec<LimitExceeded> },
     #[error("timer `{}` is not due", .0.as_str())]
     TimerNotDue(Timer),
 }
@@ -94,6 +96,7 @@ pub fn decide(rules: &Rules, state: &BillingState, input: Input, now: DateTime<U
         Input::SubscriptionFetched(snapshot) => subscription::on_fetched(rules, state, snapshot, now),
         Input::Command { actor, command } => commands::on_command(rules, state, actor, command, now),
         Input::Timer(timer) => timers::on_timer(rules, state, timer, now),
+        Input::CheckoutVerified(completion) => Ok(stripe::on_checkout_verified(rules, state, completion, now)),
     }
 }
 

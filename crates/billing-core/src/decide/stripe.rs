@@ -6,7 +6,7 @@ use super::draft::Draft;
 use super::subscription::{is_ended, on_deleted, on_snapshot, order, Order};
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::effect::{AuditCause, Effect};
-use crate::ids::{CheckoutSessionId, StripeEventId};
+use crate::ids::{CheckoutSessionId, StripeEventId, StripeSubscriptionId};
 use crate::input::{CheckoutCompletion, InvoiceFact, StripeEvent, StripeFact};
 use crate::notice::Notice;
 use crate::policy::Policy;
@@ -54,6 +54,28 @@ fn on_checkout_completed(
     c: CheckoutCompletion,
     now: DateTime<Utc>,
 ) -> Decision {
+    let news = order(state, created, Some(&event_id));
+    let watermark = |sub: StripeSubscriptionId| Some(Watermark { subscription_id: Some(sub), created, event_id: Some(event_id.clone()) });
+    fulfil_checkout(rules, state, c, news, watermark, now)
+}
+
+/// The customer came back from a session that Stripe reports complete and paid. This is the
+/// same fulfilment as `checkout.session.completed`, so whichever arrives first applies and the
+/// other finds nothing left to do; both write the same audit row. The session carries no time
+/// of Stripe's, so it moves no watermark: subscription events keep their order among themselves.
+pub(super) fn on_checkout_verified(rules: &Rules, state: &BillingState, c: CheckoutCompletion, now: DateTime<Utc>) -> Decision {
+    fulfil_checkout(rules, state, c, Order::Newer, |_| None, now)
+}
+
+/// Provisions the plan a completed, paid checkout bought, once.
+fn fulfil_checkout(
+    rules: &Rules,
+    state: &BillingState,
+    c: CheckoutCompletion,
+    news: Order,
+    watermark: impl FnOnce(StripeSubscriptionId) -> Option<Watermark>,
+    now: DateTime<Utc>,
+) -> Decision {
     let pending_plan = state.pending_checkout().filter(|p| p.session_id == c.session_id).map(|p| p.plan.clone());
     let mut draft = Draft::new(state);
     if pending_plan.is_some() {
@@ -64,7 +86,7 @@ fn on_checkout_completed(
     }
     let provisionable = Policy::may_provision_from_checkout(c.complete, c.paid) && !state.has_live_subscription();
     if let (Some(sub), true) = (c.subscription_id.filter(|s| !is_ended(state, s)), provisionable) {
-        match (pending_plan, order(state, created, Some(&event_id))) {
+        match (pending_plan, news) {
             (Some(plan), Order::Newer) if rules.catalog.plan(&plan).is_some() => {
                 let n = &mut draft.next;
                 n.subscription_id = Some(sub.clone());
@@ -75,13 +97,15 @@ fn on_checkout_completed(
                 n.cancel_at_period_end = false;
                 n.scheduled_change = None;
                 n.canceled_at = None;
-                n.watermark = Some(Watermark { subscription_id: Some(sub), created, event_id: Some(event_id.clone()) });
+                if let Some(w) = watermark(sub) {
+                    n.watermark = Some(w);
+                }
             }
             // Without the plan we asked for, the subscription itself says what was bought.
             _ => draft.effect(Effect::RefetchSubscription(sub)),
         }
     }
-    draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now)
+    draft.finish(AuditCause::Checkout(c.session_id), Outcome::Applied, now)
 }
 
 fn on_checkout_expired(state: &BillingState, session: &CheckoutSessionId, event_id: StripeEventId, now: DateTime<Utc>) -> Decision {
@@ -94,7 +118,12 @@ fn on_checkout_expired(state: &BillingState, session: &CheckoutSessionId, event_
 }
 
 fn record(invoice: &InvoiceFact, at: DateTime<Utc>) -> PaymentRecord {
-    PaymentRecord { at, amount: invoice.amount, invoice_id: Some(invoice.invoice_id.clone()) }
+    PaymentRecord {
+        at,
+        amount: invoice.amount,
+        invoice_id: Some(invoice.invoice_id.clone()),
+        hosted_invoice_url: invoice.hosted_invoice_url.clone(),
+    }
 }
 
 /// Where an invoice event stands against the newest subscription snapshot applied.

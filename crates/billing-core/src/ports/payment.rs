@@ -16,6 +16,8 @@ pub struct CheckoutRequest {
     /// Must keep the literal `{CHECKOUT_SESSION_ID}` for Stripe to substitute.
     pub success_url: String,
     pub cancel_url: String,
+    /// When Stripe closes the session (at most 24 h after it opens).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// An opened Checkout session.
@@ -79,6 +81,13 @@ pub struct ProrationPreview {
 pub enum PaymentError {
     #[error("card declined ({code})")]
     CardDeclined { code: String, decline_code: Option<String>, user_message: Option<String> },
+    /// The charge a change needed failed, so the provider left the subscription as it was.
+    #[error("the payment for the change failed")]
+    PaymentFailed { hosted_invoice_url: Option<String>, user_message: Option<String> },
+    /// The charge a change needed waits for the customer to authenticate (3-D Secure); the
+    /// subscription stays as it was until they do.
+    #[error("the payment for the change requires the customer's action")]
+    PaymentRequiresAction { hosted_invoice_url: Option<String> },
     #[error("request rejected by the provider (param {param:?})")]
     InvalidRequest { param: Option<String>, code: Option<String> },
     #[error("{resource} not found at the provider")]
@@ -127,6 +136,10 @@ pub trait PaymentProvider: Send + Sync + 'static {
         cancel: bool,
         key: &IdempotencyKey,
     ) -> Result<SubscriptionSnapshot, PaymentError>;
+    /// Switches the price now and charges the proration at once. The change must apply only
+    /// when the charge succeeds (Stripe's `payment_behavior=pending_if_incomplete`): a declined
+    /// charge is [`PaymentError::PaymentFailed`], one awaiting authentication
+    /// [`PaymentError::PaymentRequiresAction`], and the subscription keeps its price.
     async fn change_price_now(&self, change: &PriceChange, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError>;
     async fn schedule_downgrade(&self, downgrade: &ScheduledDowngrade, key: &IdempotencyKey) -> Result<(), PaymentError>;
     /// Releases the subscription's schedule, keeping the subscription as it is now.

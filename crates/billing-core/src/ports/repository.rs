@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::effect::AuditEntry;
-use crate::ids::{OrgId, PlanId, StripeCustomerId, StripeEventId, StripeSubscriptionId};
+use crate::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeSubscriptionId};
 use crate::notice::Notice;
 use crate::state::BillingState;
 
@@ -76,6 +76,9 @@ pub enum RepositoryError {
 pub trait BillingRepository: Send + Sync + 'static {
     /// Loads the organization, creating it on `free_plan` at version 0 on first reference.
     async fn load_or_create(&self, org: &OrgId, free_plan: &PlanId) -> Result<BillingState, RepositoryError>;
+    /// This installation's identity: `candidate` is stored on first call, and every later call,
+    /// from any process sharing the database, returns the stored one.
+    async fn ensure_installation_id(&self, candidate: &InstallationId) -> Result<InstallationId, RepositoryError>;
     async fn load(&self, org: &OrgId) -> Result<Option<BillingState>, RepositoryError>;
     async fn find_by_customer(&self, customer: &StripeCustomerId) -> Result<Option<OrgId>, RepositoryError>;
     async fn find_by_subscription(&self, subscription: &StripeSubscriptionId) -> Result<Option<OrgId>, RepositoryError>;

@@ -5,25 +5,16 @@ use super::{BillingError, BillingService};
 use crate::decide::{decide, Decision, Outcome};
 use crate::effect::{Effect, StripeCall};
 use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeSubscriptionId};
-use crate::input::{Actor, Command, Input};
+use crate::input::{Actor, CheckoutCompletion, Command, Input};
 use crate::policy::Policy;
 use crate::ports::{BillingRepository, CheckoutRequest, CheckoutSession, Clock, PaymentProvider, PortalSession};
-use crate::state::{BillingState, SubscriptionStatus};
+use crate::state::BillingState;
 
 /// A session the customer should be redirected to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutStarted {
     pub session: CheckoutSession,
     pub plan: PlanId,
-}
-
-/// What the return from Checkout proved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckoutVerification {
-    pub complete: bool,
-    pub paid: bool,
-    pub plan: PlanId,
-    pub status: SubscriptionStatus,
 }
 
 impl<R, P, C> BillingService<R, P, C>
@@ -76,9 +67,15 @@ where
             price,
             success_url: self.urls.checkout_success.clone(),
             cancel_url: self.urls.checkout_cancel.clone(),
+            expires_at: self.rules.policy.checkout_session_expires_at(now),
         };
         let session = self.payments.create_checkout_session(&request, &key).await?;
-        let opened = Command::CheckoutOpened { session_id: session.id.clone(), plan: plan.clone(), customer_id: customer };
+        let opened = Command::CheckoutOpened {
+            session_id: session.id.clone(),
+            plan: plan.clone(),
+            customer_id: customer,
+            url: Some(session.url.clone()),
+        };
         self.record_opened(org, actor, opened).await?;
         Ok(CheckoutStarted { session, plan })
     }
@@ -93,12 +90,16 @@ where
         .map(drop)
     }
 
-    /// Verifies a session the customer returned from (never trusting the redirect alone), and
-    /// applies the subscription at once when it is paid, so the page shows the new plan (EC-17).
+    /// Verifies a session the customer returned from (never trusting the redirect alone) and
+    /// fulfils it at once when it is complete and paid, so the page shows the new plan (EC-17).
+    /// Fulfilment is the one `checkout.session.completed` performs: whichever comes first applies.
+    /// The subscription is then read from Stripe, which brings its period and real status.
     ///
     /// # Errors
-    /// [`BillingError::SessionNotOwned`] when the session is another organization's.
-    pub async fn verify_checkout(&self, org: &OrgId, session_id: &CheckoutSessionId) -> Result<CheckoutVerification, BillingError> {
+    /// [`BillingError::SessionNotOwned`] when the session is another organization's,
+    /// [`BillingError::CheckoutIncomplete`] while it is open or after it expired,
+    /// [`BillingError::PaymentRequired`] when it completed unpaid.
+    pub async fn verify_checkout(&self, org: &OrgId, session_id: &CheckoutSessionId) -> Result<BillingState, BillingError> {
         let info = self.payments.retrieve_checkout_session(session_id).await?;
         let loaded = self.state(org).await?;
         let by_reference = info.org_reference.as_deref() == Some(org.as_str());
@@ -106,12 +107,30 @@ where
         if !(by_reference || by_customer) {
             return Err(BillingError::SessionNotOwned);
         }
-        let mut state = loaded.clone();
-        if let (true, Some(subscription)) = (Policy::may_provision_from_checkout(info.complete, info.paid), info.subscription.clone()) {
-            state = self.apply_fetched(org, &subscription).await?;
+        if !info.complete {
+            return Err(BillingError::CheckoutIncomplete);
         }
-        let plan = state.plan().clone();
-        Ok(CheckoutVerification { complete: info.complete, paid: info.paid, plan, status: state.status() })
+        if !Policy::may_provision_from_checkout(info.complete, info.paid) {
+            return Err(BillingError::PaymentRequired);
+        }
+        let completion = CheckoutCompletion {
+            session_id: info.id.clone(),
+            customer_id: info.customer.clone(),
+            subscription_id: info.subscription.clone(),
+            complete: info.complete,
+            paid: info.paid,
+        };
+        self.decide_and_commit(org, |loaded, now| {
+            let input = Input::CheckoutVerified(completion.clone());
+            async move {
+                let mut decision = decide(&self.rules, &loaded, input, now)?;
+                if let Some(subscription) = decision.state.subscription_id().filter(|_| decision.state.has_live_subscription()) {
+                    decision.effects.push(Effect::RefetchSubscription(subscription.clone()));
+                }
+                Ok(settle_refetches(&self.rules, self.payments.as_ref(), decision, now).await?)
+            }
+        })
+        .await
     }
 
     /// Reads the subscription from Stripe and applies it as the truth.

@@ -4,10 +4,42 @@ use super::effects::run_stripe;
 use super::{BillingError, BillingService};
 use crate::decide::decide;
 use crate::effect::Effect;
-use crate::ids::{OrgId, PlanId};
+use chrono::{DateTime, Utc};
+
+use crate::catalog::Usage;
+use crate::ids::{OrgId, PlanId, StripePriceId};
 use crate::input::{Actor, Command, Input};
+use crate::money::Money;
 use crate::ports::{BillingRepository, Clock, PaymentProvider};
 use crate::state::BillingState;
+
+/// A plan change as the customer asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChangeRequest {
+    pub plan: PlanId,
+    /// A verified quote the customer accepted; the change must cost exactly that.
+    pub quote: Option<QuoteLock>,
+    /// Current usage, checked against a lower plan's limits before downgrading.
+    pub usage: Option<Usage>,
+    /// Downgrade even when the usage exceeds the lower plan's limits.
+    pub force: bool,
+}
+
+impl PlanChangeRequest {
+    /// A change to `plan` now, unquoted and unchecked.
+    pub fn to(plan: PlanId) -> Self {
+        Self { plan, quote: None, usage: None, force: false }
+    }
+}
+
+/// What a proration quote promised: the price it was for, the proration instant and the amount
+/// charged now. The caller proves it came from us (the server signs quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteLock {
+    pub price: StripePriceId,
+    pub proration_date: DateTime<Utc>,
+    pub amount: Money,
+}
 
 impl<R, P, C> BillingService<R, P, C>
 where
@@ -32,11 +64,33 @@ where
     }
 
     /// Upgrades now with proration or schedules a downgrade at period end (EC-6, EC-7, EC-8).
+    /// With a quote, the upgrade prorates at the quote's instant, and only when Stripe's preview
+    /// for that instant still charges what the quote said.
     ///
     /// # Errors
-    /// [`BillingError::Transition`] for unknown or same plans, rate limits and states without a subscription.
-    pub async fn change_plan(&self, org: &OrgId, actor: Actor, plan: PlanId) -> Result<BillingState, BillingError> {
-        self.run_command(org, actor, Command::ChangePlan { plan }).await
+    /// [`BillingError::Transition`] for unknown or same plans, rate limits, states without a
+    /// subscription and downgrades the usage does not fit; [`BillingError::QuoteChanged`];
+    /// [`PaymentError::PaymentFailed`](crate::ports::PaymentError::PaymentFailed) when the
+    /// proration charge fails, leaving the plan as it was.
+    pub async fn change_plan(&self, org: &OrgId, actor: Actor, request: PlanChangeRequest) -> Result<BillingState, BillingError> {
+        let PlanChangeRequest { plan, quote, usage, force } = request;
+        let proration_date = match quote {
+            Some(quote) => Some(self.check_quote(org, &plan, &quote).await?),
+            None => None,
+        };
+        let usage = usage.filter(|_| !force);
+        self.run_command(org, actor, Command::ChangePlan { plan, proration_date, usage }).await
+    }
+
+    /// The quote's instant, when Stripe's preview for it still matches the quote.
+    async fn check_quote(&self, org: &OrgId, plan: &PlanId, quote: &QuoteLock) -> Result<DateTime<Utc>, BillingError> {
+        let target_price = self.rules.catalog.plan(plan).and_then(|p| p.stripe_price()).cloned();
+        let now_quote = self.preview_proration_at(org, plan, Some(quote.proration_date)).await?;
+        let current = now_quote.charge_now();
+        if target_price.as_ref() != Some(&quote.price) || current != quote.amount {
+            return Err(BillingError::QuoteChanged { quoted: quote.amount, current });
+        }
+        Ok(quote.proration_date)
     }
 
     /// Keeps the current plan instead of a scheduled downgrade.

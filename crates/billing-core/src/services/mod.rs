@@ -16,10 +16,12 @@ use chrono::{DateTime, Utc};
 
 use crate::decide::{Decision, Rules, TransitionError};
 use crate::ids::OrgId;
+use crate::money::Money;
 use crate::ports::{Clock, LedgerError, PaymentError, RepositoryError};
 use crate::state::BillingState;
 
-pub use checkout::{CheckoutStarted, CheckoutVerification};
+pub use checkout::CheckoutStarted;
+pub use commands::{PlanChangeRequest, QuoteLock};
 pub use events::{EventProcessor, ProcessOutcome};
 pub use intake::{IntakeError, VerifiedDelivery, WebhookIntake};
 pub use notify::{DeliveryReport, NotificationDispatcher};
@@ -48,6 +50,15 @@ pub enum BillingError {
     /// The organization has no Stripe customer yet (never started a checkout).
     #[error("the organization has no billing account yet")]
     NoCustomer,
+    /// The Checkout session is still open or expired: nothing was bought.
+    #[error("the checkout is not complete")]
+    CheckoutIncomplete,
+    /// The Checkout session completed but its payment has not succeeded.
+    #[error("the checkout's payment has not succeeded")]
+    PaymentRequired,
+    /// A quoted plan change would now cost something else than the quote said.
+    #[error("the price of this change is no longer what was quoted")]
+    QuoteChanged { quoted: Money, current: Money },
     #[error("payment provider failed: {0}")]
     Payment(#[from] PaymentError),
     #[error("storage failed: {0}")]

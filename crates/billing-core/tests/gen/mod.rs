@@ -49,11 +49,17 @@ pub fn command_strategy() -> impl Strategy<Value = Command> {
         prop::sample::select(PLANS[1..].to_vec()).prop_map(|p| Command::CheckoutOpened {
             session_id: session("cs_1"),
             plan: plan(p),
-            customer_id: customer("cus_1")
+            customer_id: customer("cus_1"),
+            url: Some("https://checkout.stripe.com/c/pay/cs_1".into())
         }),
         Just(Command::CancelAtPeriodEnd),
         Just(Command::Reactivate),
-        prop::sample::select(PLANS.to_vec()).prop_map(|p| Command::ChangePlan { plan: plan(p) }),
+        prop::sample::select(PLANS.to_vec()).prop_map(|p| Command::change_plan(plan(p))),
+        (prop::sample::select(PLANS.to_vec()), 0u64..30, 0u64..30).prop_map(|(p, users, projects)| Command::ChangePlan {
+            plan: plan(p),
+            proration_date: None,
+            usage: Some(billing_core::Usage { test_runs: 0, users, projects }),
+        }),
         Just(Command::CancelScheduledChange),
         Just(Command::AdminCancelNow),
     ]

@@ -6,6 +6,7 @@ mod checkout;
 mod customers;
 mod events;
 mod invoices;
+mod payment_intents;
 mod schedules;
 mod subscriptions;
 
@@ -15,7 +16,7 @@ pub use schedules::DowngradePhases;
 use crate::convert::ConvertError;
 
 /// Stripe's longest accepted idempotency key.
-const MAX_KEY_LEN: usize = 255;
+pub(crate) const MAX_KEY_LEN: usize = 255;
 
 /// The key of one step of a multi-call operation: `{key}:{step}`, shortened to Stripe's limit
 /// (from the operation key, so the step stays distinct). Retrying the whole operation derives

@@ -39,8 +39,13 @@ impl StripeClient {
     /// `POST /v1/subscriptions/{id}` replacing the price of item `item_id`, prorations invoiced
     /// now (`always_invoice`) as of `proration_date` (reuse the preview's).
     ///
+    /// `payment_behavior=pending_if_incomplete` makes the change wait for its payment: when the
+    /// charge fails or needs the customer, Stripe answers 200 with `pending_update` set and the
+    /// old price kept. The latest invoice and its payments come expanded so the caller can tell
+    /// which happened without another call for the invoice.
+    ///
     /// # Errors
-    /// Any [`StripeError`]; a declined proration charge is [`StripeError::Card`].
+    /// Any [`StripeError`]; a charge refused outright is [`StripeError::Card`].
     pub async fn subscriptions_change_price(
         &self,
         id: &StripeSubscriptionId,
@@ -53,7 +58,9 @@ impl StripeClient {
         let form = Form::new()
             .items("items", vec![item])
             .text("proration_behavior", "always_invoice")
-            .int("proration_date", proration_date.timestamp());
+            .int("proration_date", proration_date.timestamp())
+            .text("payment_behavior", "pending_if_incomplete")
+            .array("expand", ["latest_invoice", "latest_invoice.payments"]);
         self.post(format!("/v1/subscriptions/{id}"), form, key, "subscription").await
     }
 

@@ -1,8 +1,8 @@
-//! Invoices and charges.
+//! Invoices, their payments and charges.
 
 use serde::Deserialize;
 
-use super::{lenient_enum, null_default, Expandable, List, Metadata, ObjectRef};
+use super::{lenient_enum, null_default, ApiErrorDetails, Expandable, HasId, List, Metadata, ObjectRef};
 
 lenient_enum!(
     /// `invoice.status`.
@@ -12,6 +12,28 @@ lenient_enum!(
         Paid => "paid",
         Uncollectible => "uncollectible",
         Void => "void",
+    }
+);
+
+lenient_enum!(
+    /// `invoice_payment.status`.
+    InvoicePaymentStatus {
+        Open => "open",
+        Paid => "paid",
+        Canceled => "canceled",
+    }
+);
+
+lenient_enum!(
+    /// `payment_intent.status`.
+    PaymentIntentStatus {
+        RequiresPaymentMethod => "requires_payment_method",
+        RequiresConfirmation => "requires_confirmation",
+        RequiresAction => "requires_action",
+        Processing => "processing",
+        RequiresCapture => "requires_capture",
+        Canceled => "canceled",
+        Succeeded => "succeeded",
     }
 );
 
@@ -30,6 +52,12 @@ pub struct Invoice {
     pub total: i64,
     pub next_payment_attempt: Option<i64>,
     pub status: Option<InvoiceStatus>,
+    /// Stripe's page where the customer sees and pays the invoice; `null` while a draft.
+    pub hosted_invoice_url: Option<String>,
+    /// Basil and later: the invoice's payments, only present when expanded (`payments`, or
+    /// `latest_invoice.payments` from a subscription).
+    #[serde(default, deserialize_with = "null_default")]
+    pub payments: List<InvoicePayment>,
     /// Basil and later: where the invoice comes from.
     pub parent: Option<InvoiceParent>,
     /// Legacy shape (before basil): the subscription id on the invoice itself.
@@ -48,6 +76,53 @@ impl Invoice {
     pub fn subscription_id(&self) -> Option<&str> {
         let from_parent = self.parent.as_ref().and_then(|p| p.subscription_details.as_ref()).and_then(|d| d.subscription.as_ref());
         from_parent.or(self.subscription.as_ref()).map(Expandable::id)
+    }
+
+    /// The PaymentIntent collecting the invoice: the default payment's, else the first listed
+    /// one's. `None` unless `payments` was expanded.
+    pub fn payment_intent(&self) -> Option<&Expandable<PaymentIntent>> {
+        let payments = &self.payments.data;
+        let default = payments.iter().filter(|payment| payment.is_default).find_map(InvoicePayment::payment_intent);
+        default.or_else(|| payments.iter().find_map(InvoicePayment::payment_intent))
+    }
+}
+
+/// One payment of an invoice (`invoice_payment`, basil and later).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InvoicePayment {
+    pub id: Option<String>,
+    /// True for the payment Stripe created when it finalized the invoice.
+    #[serde(default, deserialize_with = "null_default")]
+    pub is_default: bool,
+    pub status: Option<InvoicePaymentStatus>,
+    pub payment: Option<PaymentTarget>,
+}
+
+impl InvoicePayment {
+    /// The PaymentIntent behind this payment, when a PaymentIntent is what pays.
+    pub fn payment_intent(&self) -> Option<&Expandable<PaymentIntent>> {
+        self.payment.as_ref().and_then(|target| target.payment_intent.as_ref())
+    }
+}
+
+/// `invoice_payment.payment`: what pays the invoice.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaymentTarget {
+    pub payment_intent: Option<Expandable<PaymentIntent>>,
+}
+
+/// A PaymentIntent, for its state and why its last attempt failed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaymentIntent {
+    pub id: String,
+    pub status: Option<PaymentIntentStatus>,
+    /// The error of the last failed attempt, shaped like an API error.
+    pub last_payment_error: Option<ApiErrorDetails>,
+}
+
+impl HasId for PaymentIntent {
+    fn id(&self) -> &str {
+        &self.id
     }
 }
 

@@ -15,11 +15,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-pub use billing::{Charge, Invoice, InvoiceLine, InvoiceParent, InvoiceStatus, LineParent, SubscriptionDetails, SubscriptionItemDetails};
+pub use billing::{
+    Charge, Invoice, InvoiceLine, InvoiceParent, InvoicePayment, InvoicePaymentStatus, InvoiceStatus, LineParent, PaymentIntent,
+    PaymentIntentStatus, PaymentTarget, SubscriptionDetails, SubscriptionItemDetails,
+};
 pub use checkout::{CheckoutMode, CheckoutSession, CheckoutStatus, Customer, PaymentStatus, PortalSession};
 pub use event::{ApiErrorBody, ApiErrorDetails, ErrorType, Event, EventData, EventList, EventRequest};
 pub use subscription::{
-    Phase, PhaseItem, PhaseSpan, ScheduleStatus, Subscription, SubscriptionItem, SubscriptionSchedule, SubscriptionStatus,
+    PendingUpdate, Phase, PhaseItem, PhaseSpan, ScheduleStatus, Subscription, SubscriptionItem, SubscriptionSchedule, SubscriptionStatus,
 };
 
 /// Stripe metadata: string keys, (in practice) string values.
@@ -53,6 +56,16 @@ impl HasId for ObjectRef {
 pub enum Expandable<T> {
     Id(String),
     Object(Box<T>),
+}
+
+impl<T> Expandable<T> {
+    /// The object when the request expanded it, `None` for a bare id.
+    pub fn object(&self) -> Option<&T> {
+        match self {
+            Self::Id(_) => None,
+            Self::Object(object) => Some(object),
+        }
+    }
 }
 
 impl<T: HasId> Expandable<T> {

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{lenient_enum, null_default, Expandable, HasId, List, Metadata, ObjectRef};
+use super::{lenient_enum, null_default, Expandable, HasId, Invoice, List, Metadata, ObjectRef};
 
 lenient_enum!(
     /// `subscription.status`.
@@ -50,8 +50,20 @@ pub struct Subscription {
     pub items: List<SubscriptionItem>,
     /// Set while a subscription schedule controls the subscription.
     pub schedule: Option<Expandable<SubscriptionSchedule>>,
+    /// The newest invoice: an id, or the invoice when the request expanded `latest_invoice`.
+    pub latest_invoice: Option<Expandable<Invoice>>,
+    /// Set while a change made with `payment_behavior=pending_if_incomplete` waits for its
+    /// payment; the subscription itself still shows the values from before the change.
+    pub pending_update: Option<PendingUpdate>,
     #[serde(default, deserialize_with = "null_default")]
     pub metadata: Metadata,
+}
+
+/// `subscription.pending_update`: the changes that apply once the latest invoice is paid.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PendingUpdate {
+    /// When Stripe discards the pending changes and voids the invoice.
+    pub expires_at: Option<i64>,
 }
 
 /// One item (price × quantity) of a subscription.
@@ -119,4 +131,41 @@ pub struct Phase {
 pub struct PhaseItem {
     pub price: Option<Expandable<ObjectRef>>,
     pub quantity: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn subscription(extra: Value) -> Subscription {
+        let mut raw = json!({"id": "sub_1", "customer": "cus_1", "status": "active"});
+        if let (Some(raw), Some(extra)) = (raw.as_object_mut(), extra.as_object()) {
+            raw.extend(extra.clone());
+        }
+        serde_json::from_value(raw).unwrap()
+    }
+
+    #[test]
+    fn the_latest_invoice_reads_as_an_id_or_as_the_expanded_invoice() {
+        let by_id = subscription(json!({"latest_invoice": "in_1"}));
+        let expanded =
+            subscription(json!({"latest_invoice": {"id": "in_2", "currency": "usd", "hosted_invoice_url": "https://invoice.example/2"}}));
+
+        assert_eq!(by_id.latest_invoice, Some(Expandable::Id("in_1".into())));
+        let invoice = expanded.latest_invoice.as_ref().and_then(Expandable::object);
+        assert_eq!(invoice.and_then(|i| i.hosted_invoice_url.as_deref()), Some("https://invoice.example/2"));
+        assert_eq!(subscription(json!({"latest_invoice": null})).latest_invoice, None);
+    }
+
+    #[test]
+    fn a_pending_update_reads_as_absent_null_or_any_object() {
+        let pending = subscription(json!({"pending_update": {"expires_at": 1_789_982_143, "subscription_items": [], "new_field": true}}));
+
+        assert_eq!(subscription(json!({})).pending_update, None);
+        assert_eq!(subscription(json!({"pending_update": null})).pending_update, None);
+        assert_eq!(pending.pending_update, Some(PendingUpdate { expires_at: Some(1_789_982_143) }));
+        assert_eq!(subscription(json!({"pending_update": {}})).pending_update, Some(PendingUpdate { expires_at: None }));
+    }
 }

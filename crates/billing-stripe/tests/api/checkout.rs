@@ -15,11 +15,12 @@ fn request() -> CheckoutRequest {
         price: price("price_team_monthly"),
         success_url: SUCCESS_URL.into(),
         cancel_url: "https://app.example.com/billing/cancelled".into(),
+        expires_at: DateTime::from_timestamp(1_785_852_005, 0).unwrap(),
     }
 }
 
 #[tokio::test]
-async fn creating_a_checkout_session_sends_subscription_mode_the_org_and_one_line_item() {
+async fn creating_a_checkout_session_sends_subscription_mode_the_org_everywhere_one_line_item_and_the_expiry() {
     // Arrange
     let server = MockServer::start().await;
     let body = json!({"id": SESSION, "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_a1", "expires_at": 1785852005, "status": "open"});
@@ -46,10 +47,12 @@ async fn creating_a_checkout_session_sends_subscription_mode_the_org_and_one_lin
             ("mode", "subscription"),
             ("customer", CUSTOMER),
             ("client_reference_id", "org_42"),
+            ("metadata[org_id]", "org_42"),
             ("line_items[0][price]", "price_team_monthly"),
             ("line_items[0][quantity]", "1"),
             ("success_url", SUCCESS_URL),
             ("cancel_url", "https://app.example.com/billing/cancelled"),
+            ("expires_at", "1785852005"),
             ("subscription_data[metadata][org_id]", "org_42"),
         ])
     );

@@ -7,8 +7,10 @@
 mod checkout;
 mod customers;
 mod events;
+mod idempotency;
 mod invoices;
 mod matrix;
+mod price_changes;
 mod schedules;
 mod subscriptions;
 mod support;

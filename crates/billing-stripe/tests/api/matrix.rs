@@ -14,6 +14,7 @@ use crate::support::*;
 pub const OP_KEY: &str = "billing:test:org_42:v7:op";
 const SCHEDULE: &str = "sub_sched_test_1Dn9Yq";
 const EVENT: &str = "evt_test_6ReGsEAYape9EnTiI3dqePwE";
+const INTENT: &str = "pi_test_3S0aLw6Sep2026Gh";
 
 type Outcome = Result<(), StripeError>;
 type Run = fn(StripeClient) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -36,6 +37,7 @@ fn checkout_request() -> CheckoutRequest {
         price: price("price_team_monthly"),
         success_url: "https://app.example.com/ok?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://app.example.com/cancel".into(),
+        expires_at: DateTime::from_timestamp(1_785_852_005, 0).unwrap(),
     }
 }
 
@@ -108,6 +110,13 @@ fn subscription_ops() -> Vec<Op> {
         op("subscriptions_cancel", "DELETE", path, subscription(), |c| {
             Box::pin(async move { c.subscriptions_cancel(&sub_id()).await.map(drop) })
         }),
+        op(
+            "payment_intents_retrieve",
+            "GET",
+            format!("/v1/payment_intents/{INTENT}"),
+            json!({"id": INTENT, "status": "requires_action"}),
+            |c| Box::pin(async move { c.payment_intents_retrieve(INTENT).await.map(drop) }),
+        ),
     ]
 }
 

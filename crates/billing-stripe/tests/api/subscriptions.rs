@@ -1,4 +1,4 @@
-use billing_core::ports::{PaymentError, PaymentProvider, PriceChange};
+use billing_core::ports::{PaymentError, PaymentProvider};
 use billing_core::SubscriptionStatus;
 use chrono::DateTime;
 use serde_json::json;
@@ -90,39 +90,6 @@ async fn setting_and_unsetting_cancel_at_period_end_posts_the_flag() {
         assert_standard_headers(&sent[0], Some(key.as_str()));
         assert_eq!(form(&sent[0]), pairs(&[("cancel_at_period_end", text)]));
     }
-}
-
-#[tokio::test]
-async fn changing_the_price_reads_the_item_then_replaces_its_price_with_prorations_invoiced() {
-    // Arrange
-    let server = MockServer::start().await;
-    serve_subscription(&server, "GET", fixture_object("customer.subscription.created.json")).await;
-    serve_subscription(&server, "POST", subscription()).await;
-    let change = PriceChange {
-        customer: customer_id(),
-        subscription: sub_id(),
-        price: price("price_business_monthly"),
-        proration_date: DateTime::from_timestamp(1_789_899_000, 0).unwrap(),
-    };
-    let key = key("upgrade");
-
-    // Act
-    let snapshot = client(&server).change_price_now(&change, &key).await.unwrap();
-
-    // Assert
-    assert_eq!(snapshot.price_id, price("price_business_monthly"));
-    let sent = requests(&server).await;
-    assert_eq!(sent.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(), ["GET", "POST"]);
-    assert_standard_headers(&sent[1], Some(key.as_str()));
-    assert_eq!(
-        form(&sent[1]),
-        pairs(&[
-            ("items[0][id]", ITEM),
-            ("items[0][price]", "price_business_monthly"),
-            ("proration_behavior", "always_invoice"),
-            ("proration_date", "1789899000"),
-        ])
-    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use crate::support::{at, bytes, json, EVENT_FILES};
 const SUB: &str = "sub_test_1RvK8mQ2bT7xZqLm";
 const CUSTOMER: &str = "cus_test_Pq7Yb2WmXc41Ka";
 const RENEWAL: &str = "in_test_1RyQ3p3Sep2026Cd";
+const RENEWAL_PAGE: &str = "https://invoice.stripe.com/i/acct_test_1ExampleAcct00/test_1RyQ3p3Sep2026Cd";
 
 fn decode(file: &str) -> DecodedEvent {
     StripeEventDecoder.decode(&bytes(file)).unwrap()
@@ -43,6 +44,7 @@ fn renewal(next_attempt: Option<i64>) -> InvoiceFact {
         customer_id: customer(),
         amount: Money::new(2_900, Currency::USD),
         next_attempt: next_attempt.map(at),
+        hosted_invoice_url: Some(RENEWAL_PAGE.to_owned()),
     }
 }
 
@@ -131,7 +133,7 @@ fn a_deleted_subscription_maps_to_a_canceled_snapshot() {
 }
 
 #[test]
-fn a_failed_payment_carries_the_amount_due_and_the_next_attempt() {
+fn a_failed_payment_carries_the_amount_due_the_next_attempt_and_the_invoice_page() {
     assert_eq!(fact("invoice.payment_failed.json"), StripeFact::InvoicePaymentFailed(renewal(Some(1_788_687_660))));
 }
 
@@ -224,12 +226,22 @@ fn an_invalid_client_reference_falls_back_to_the_metadata_org() {
 }
 
 #[test]
-fn an_action_required_invoice_maps_to_its_fact() {
+fn an_action_required_invoice_maps_to_its_fact_with_the_page_to_authenticate_on() {
     let payload = variant("invoice.payment_failed.json", "invoice.payment_action_required", |_| {});
 
     let decoded = StripeEventDecoder.decode(&payload).unwrap();
 
     assert_eq!(decoded.event.map(|e| e.fact), Some(StripeFact::InvoiceActionRequired(renewal(Some(1_788_687_660)))));
+}
+
+#[test]
+fn an_invoice_without_a_hosted_page_decodes_without_one() {
+    let payload = variant("invoice.paid.json", "invoice.paid", |o| o["hosted_invoice_url"] = Value::Null);
+
+    let decoded = StripeEventDecoder.decode(&payload).unwrap();
+
+    let expected = InvoiceFact { hosted_invoice_url: None, ..renewal(None) };
+    assert_eq!(decoded.event.map(|e| e.fact), Some(StripeFact::InvoicePaid(expected)));
 }
 
 #[test]

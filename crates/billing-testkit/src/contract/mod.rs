@@ -6,16 +6,20 @@
 #![allow(clippy::unwrap_used)]
 
 mod adoption;
+mod checkout;
 mod claims;
 mod commits;
+mod installation;
 mod intake;
 mod monitoring;
 mod repository;
 mod retries;
 
 pub use adoption::*;
+pub use checkout::*;
 pub use claims::*;
 pub use commits::*;
+pub use installation::*;
 pub use intake::*;
 pub use monitoring::*;
 pub use repository::*;

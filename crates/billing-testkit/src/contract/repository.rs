@@ -75,6 +75,7 @@ fn audit(cause: AuditCause, secs: i64) -> AuditEntry {
 pub async fn audit_rows_of_every_cause_are_listed_newest_first<S: Store>(store: Arc<S>) {
     let entries = [
         audit(AuditCause::StripeEvent(StripeEventId::parse("evt_audit").unwrap()), 10),
+        audit(AuditCause::Checkout(session("test_audit")), 15),
         audit(AuditCause::Command { name: "change_plan", actor: Actor::User("user_1".into()) }, 20),
         audit(AuditCause::Command { name: "admin_cancel_now", actor: Actor::Admin("ops@example.com".into()) }, 30),
         audit(AuditCause::Command { name: "reactivate", actor: Actor::System }, 40),

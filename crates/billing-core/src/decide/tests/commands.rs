@@ -17,13 +17,25 @@ fn second_checkout_within_five_minutes_is_refused_and_allowed_after() {
     let pending = command(
         &rules,
         &new_org(),
-        Command::CheckoutOpened { session_id: session("cs_1"), plan: plan("team"), customer_id: customer("cus_1") },
+        Command::CheckoutOpened {
+            session_id: session("cs_1"),
+            plan: plan("team"),
+            customer_id: customer("cus_1"),
+            url: Some("https://checkout.stripe.com/c/pay/cs_1".into()),
+        },
         at(0),
     )
     .state;
     let err =
         decide(&rules, &pending, Input::Command { actor: Actor::System, command: Command::StartCheckout { plan: plan("team") } }, at(299));
-    assert_eq!(err, Err(TransitionError::CheckoutInProgress { session_id: session("cs_1"), started_at: at(0) }));
+    assert_eq!(
+        err,
+        Err(TransitionError::CheckoutInProgress {
+            session_id: session("cs_1"),
+            started_at: at(0),
+            url: Some("https://checkout.stripe.com/c/pay/cs_1".into())
+        })
+    );
     let later = command(&rules, &pending, Command::StartCheckout { plan: plan("solo") }, at(300));
     assert_eq!(stripe_calls(&later).len(), 1);
 }
@@ -61,7 +73,7 @@ fn reactivating_a_subscription_that_is_not_canceling_is_refused() {
 #[test]
 fn upgrade_applies_now_with_proration_invoiced() {
     let rules = rules();
-    let d = command(&rules, &on_team(&rules), Command::ChangePlan { plan: plan("enterprise") }, at(15 * DAY));
+    let d = command(&rules, &on_team(&rules), Command::change_plan(plan("enterprise")), at(15 * DAY));
     assert_eq!(d.state.plan(), &plan("enterprise"));
     assert_eq!(
         stripe_calls(&d),
@@ -72,7 +84,7 @@ fn upgrade_applies_now_with_proration_invoiced() {
 #[test]
 fn downgrade_is_scheduled_for_period_end_and_keeps_the_current_plan() {
     let rules = rules();
-    let d = command(&rules, &on_team(&rules), Command::ChangePlan { plan: plan("solo") }, at(15 * DAY));
+    let d = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY));
     assert_eq!(d.state.plan(), &plan("team"));
     assert_eq!(d.state.scheduled_change(), Some(&ScheduledChange { plan: plan("solo"), effective_at: at(30 * DAY) }));
     assert!(crate::notice::banners(&d.state, at(15 * DAY)).contains(&Notice::PlanChangesOn { plan: plan("solo"), date: at(30 * DAY) }));
@@ -87,14 +99,13 @@ fn sixth_plan_change_in_a_minute_is_rate_limited() {
     let mut state = on_team(&rules);
     for (i, target) in ["enterprise", "team", "solo", "team", "solo"].iter().enumerate() {
         let now = at(DAY + i64::try_from(i).unwrap() * 5);
-        state = command(&rules, &state, Command::ChangePlan { plan: plan(target) }, now).state;
+        state = command(&rules, &state, Command::change_plan(plan(target)), now).state;
         // Each downgrade schedules; drop it so the next upgrade is a real change.
         if state.scheduled_change().is_some() {
             state = command(&rules, &state, Command::CancelScheduledChange, now).state;
         }
     }
-    let err =
-        decide(&rules, &state, Input::Command { actor: Actor::System, command: Command::ChangePlan { plan: plan("team") } }, at(DAY + 30));
+    let err = decide(&rules, &state, Input::Command { actor: Actor::System, command: Command::change_plan(plan("team")) }, at(DAY + 30));
     assert_eq!(err, Err(TransitionError::PlanChangeRateLimited { retry_after: at(DAY + 60) }));
 }
 

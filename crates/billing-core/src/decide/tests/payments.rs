@@ -61,7 +61,12 @@ fn pending_team_checkout(rules: &Rules) -> BillingState {
     let d = command(
         rules,
         &new_org(),
-        Command::CheckoutOpened { session_id: session("cs_1"), plan: plan("team"), customer_id: customer("cus_1") },
+        Command::CheckoutOpened {
+            session_id: session("cs_1"),
+            plan: plan("team"),
+            customer_id: customer("cus_1"),
+            url: Some("https://checkout.stripe.com/c/pay/cs_1".into()),
+        },
         at(0),
     );
     d.state

@@ -5,7 +5,7 @@ use crate::input::{StripeFact, Timer};
 #[test]
 fn scheduled_downgrade_applies_at_period_end_and_not_before() {
     let rules = rules();
-    let scheduled = command(&rules, &on_team(&rules), Command::ChangePlan { plan: plan("solo") }, at(15 * DAY)).state;
+    let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
     assert_eq!(next_timer_at(&rules, &scheduled), Some(at(30 * DAY)));
     assert!(due_timers(&rules, &scheduled, at(30 * DAY - 1)).is_empty());
     let early = decide(&rules, &scheduled, Input::Timer(Timer::PeriodEnd), at(30 * DAY - 1));
@@ -18,7 +18,7 @@ fn scheduled_downgrade_applies_at_period_end_and_not_before() {
 #[test]
 fn snapshot_from_before_the_period_end_cannot_undo_an_applied_downgrade() {
     let rules = rules();
-    let scheduled = command(&rules, &on_team(&rules), Command::ChangePlan { plan: plan("solo") }, at(15 * DAY)).state;
+    let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
     let ended = apply(&rules, &scheduled, Input::Timer(Timer::PeriodEnd), at(30 * DAY)).state;
     let late =
         stripe(&rules, &ended, event(7, 20 * DAY, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active))));
@@ -53,7 +53,12 @@ fn pending_checkout_is_forgotten_after_a_day() {
     let pending = command(
         &rules,
         &new_org(),
-        Command::CheckoutOpened { session_id: session("cs_1"), plan: plan("team"), customer_id: customer("cus_1") },
+        Command::CheckoutOpened {
+            session_id: session("cs_1"),
+            plan: plan("team"),
+            customer_id: customer("cus_1"),
+            url: Some("https://checkout.stripe.com/c/pay/cs_1".into()),
+        },
         at(0),
     )
     .state;
@@ -65,7 +70,7 @@ fn pending_checkout_is_forgotten_after_a_day() {
 #[test]
 fn entitlements_show_what_applies_after_the_scheduled_change() {
     let rules = rules();
-    let scheduled = command(&rules, &on_team(&rules), Command::ChangePlan { plan: plan("solo") }, at(15 * DAY)).state;
+    let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
     let now = crate::entitlements::entitlements_at(&rules.catalog, &scheduled, at(15 * DAY));
     assert_eq!(now.plan, plan("team"));
     let next = now.next_change.unwrap();

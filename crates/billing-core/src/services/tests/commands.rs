@@ -1,6 +1,8 @@
 use super::*;
+use crate::ids::IdempotencyKey;
 use crate::input::Actor;
 use crate::ports::{PaymentError, RepositoryError};
+use crate::services::PlanChangeRequest;
 use mockall::Sequence;
 
 #[tokio::test]
@@ -11,7 +13,9 @@ async fn cancel_calls_stripe_before_saving_the_new_state() {
     loads(&mut repo, team_state());
     payments
         .expect_set_cancel_at_period_end()
-        .withf(|s, cancel, key| s == &sub("sub_1") && *cancel && key.as_str() == "billing:cancel_at_period_end:org_1:v4:true")
+        .withf(|s, cancel, key| {
+            s == &sub("sub_1") && *cancel && key == &IdempotencyKey::for_operation("cancel_at_period_end", &org("org_1"), 4, "true")
+        })
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _, _| Ok(snapshot("price_team", SubscriptionStatus::Active)));
@@ -50,7 +54,8 @@ async fn a_concurrent_change_makes_the_command_decide_again_on_fresh_state() {
             Ok(5)
         }
     });
-    let state = service(repo, payments, DAY).change_plan(&org("org_1"), Actor::System, plan("enterprise")).await.unwrap();
+    let state =
+        service(repo, payments, DAY).change_plan(&org("org_1"), Actor::System, PlanChangeRequest::to(plan("enterprise"))).await.unwrap();
     assert_eq!(state.plan(), &plan("enterprise"));
 }
 
@@ -70,7 +75,7 @@ async fn due_downgrade_is_applied_by_the_timer_run() {
     let scheduled = crate::decide::decide(
         &rules,
         &team_state(),
-        Input::Command { actor: Actor::System, command: crate::input::Command::ChangePlan { plan: plan("solo") } },
+        Input::Command { actor: Actor::System, command: crate::input::Command::change_plan(plan("solo")) },
         at(DAY),
     )
     .unwrap()
@@ -116,4 +121,44 @@ async fn a_checkout_routed_through_the_generic_command_path_fails_and_saves_noth
         .await
         .unwrap_err();
     assert!(matches!(err, crate::services::BillingError::Payment(PaymentError::Unknown(_))));
+}
+
+#[tokio::test]
+async fn a_declined_proration_charge_leaves_the_plan_unchanged() {
+    let mut repo = MockBillingRepository::new();
+    let mut payments = MockPaymentProvider::new();
+    loads(&mut repo, team_state());
+    payments.expect_change_price_now().times(1).returning(|_, _| {
+        Err(PaymentError::PaymentFailed { hosted_invoice_url: Some("https://invoice.example/in_1".into()), user_message: None })
+    });
+    repo.expect_commit().never();
+    let err = service(repo, payments, DAY).change_plan(&org("org_1"), Actor::System, PlanChangeRequest::to(plan("enterprise"))).await;
+    assert!(matches!(err, Err(crate::services::BillingError::Payment(PaymentError::PaymentFailed { hosted_invoice_url: Some(_), .. }))));
+}
+
+#[tokio::test]
+async fn a_downgrade_the_usage_does_not_fit_is_refused_unless_forced() {
+    use crate::catalog::{LimitExceeded, LimitKind, Usage};
+    use crate::decide::TransitionError;
+    // Solo allows one user and ten projects.
+    let usage = Usage { test_runs: 10, users: 12, projects: 7 };
+    let mut repo = MockBillingRepository::new();
+    loads(&mut repo, team_state());
+    repo.expect_commit().never();
+    let request = PlanChangeRequest { usage: Some(usage), ..PlanChangeRequest::to(plan("solo")) };
+    let err = service(repo, MockPaymentProvider::new(), DAY).change_plan(&org("org_1"), Actor::System, request.clone()).await;
+    let Err(crate::services::BillingError::Transition(TransitionError::UsageExceedsTargetPlan { plan: target, exceeded })) = err else {
+        panic!("expected a usage refusal, got {err:?}");
+    };
+    assert_eq!(target, plan("solo"));
+    assert_eq!(exceeded, vec![LimitExceeded { limit: LimitKind::Users, allowed: 1, used: 12 }]);
+
+    let mut repo = MockBillingRepository::new();
+    let mut payments = MockPaymentProvider::new();
+    loads(&mut repo, team_state());
+    payments.expect_schedule_downgrade().times(1).returning(|_, _| Ok(()));
+    repo.expect_commit().times(1).returning(|_| Ok(5));
+    let forced = PlanChangeRequest { force: true, ..request };
+    let state = service(repo, payments, DAY).change_plan(&org("org_1"), Actor::System, forced).await.unwrap();
+    assert_eq!(state.scheduled_change().map(|c| c.plan.clone()), Some(plan("solo")));
 }

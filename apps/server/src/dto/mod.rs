@@ -1,7 +1,17 @@
 //! The JSON shapes of the API, built from domain types at the edge.
 
+mod catalog;
+mod commands;
+
+pub use self::catalog::{EntitlementsResponse, NextChangeDto, PlanDto, PlanPriceDto, PlansResponse};
+pub(crate) use commands::plan_id;
+pub use commands::{
+    ChangePlanBody, CheckoutBody, CheckoutResponse, PortalResponse, ProrationBody, ProrationResponse, UsageBody, VerifySessionBody,
+};
+
 use billing_core::notice::{banners, Notice};
-use billing_core::{entitlements_at, BillingState, Limit, Limits, Money, Rules};
+use billing_core::state::PaymentRecord;
+use billing_core::{entitlements_at, BillingState, Limit, Limits, Money, Rules, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -91,7 +101,53 @@ pub struct SubscriptionDto {
     pub current_period_end: Option<DateTime<Utc>>,
     pub scheduled_change: Option<ScheduledChangeDto>,
     pub grace_until: Option<DateTime<Utc>>,
+    /// The failed invoice the past-due banner shows ("View invoice", "Update payment"), while
+    /// the subscription is past due or unpaid.
+    pub failed_payment: Option<FailedPaymentDto>,
+    /// The last successful payment (EC-2).
+    pub last_payment: Option<PaymentDto>,
     pub notices: Vec<NoticeDto>,
+}
+
+/// A payment we heard of: integer minor units beside the currency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentDto {
+    pub at: DateTime<Utc>,
+    pub amount: i64,
+    pub currency: String,
+    pub hosted_invoice_url: Option<String>,
+}
+
+impl From<&PaymentRecord> for PaymentDto {
+    fn from(p: &PaymentRecord) -> Self {
+        Self {
+            at: p.at,
+            amount: p.amount.minor_units(),
+            currency: p.amount.currency().to_string(),
+            hosted_invoice_url: p.hosted_invoice_url.clone(),
+        }
+    }
+}
+
+/// The failed payment behind a past-due banner, with the deadline before features are suspended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailedPaymentDto {
+    pub failed_at: DateTime<Utc>,
+    pub amount: i64,
+    pub currency: String,
+    pub hosted_invoice_url: Option<String>,
+    pub grace_until: Option<DateTime<Utc>>,
+}
+
+fn failed_payment(state: &BillingState) -> Option<FailedPaymentDto> {
+    let unpaid = matches!(state.status(), SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid);
+    state.last_payment_attempt().filter(|_| unpaid).map(|p| FailedPaymentDto {
+        failed_at: p.at,
+        amount: p.amount.minor_units(),
+        currency: p.amount.currency().to_string(),
+        hosted_invoice_url: p.hosted_invoice_url.clone(),
+        grace_until: state.grace_until(),
+    })
 }
 
 impl SubscriptionDto {
@@ -106,6 +162,8 @@ impl SubscriptionDto {
                 .scheduled_change()
                 .map(|c| ScheduledChangeDto { plan: c.plan.to_string(), effective_at: c.effective_at }),
             grace_until: state.grace_until(),
+            failed_payment: failed_payment(state),
+            last_payment: state.last_payment_success().map(Into::into),
             notices: banners(state, now).into_iter().map(Into::into).collect(),
         }
     }
