@@ -148,3 +148,20 @@ async fn double_click(store: Store) {
     }
 }
 both_stores!(a_double_clicked_checkout_sends_stripe_one_key_and_one_body_per_object, double_click);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_installations_never_send_stripe_the_same_key_for_the_same_decision() {
+    // Two databases (a reset, or a second environment on one Stripe account) reach the same
+    // organization at the same state version: their keys must still differ.
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let app = spawn_app(Store::Sqlite).await;
+        customer_and_session(&app.stripe).await;
+        assert_eq!(app.owner_post("/api/billing/checkout", json!({"plan": "team"})).await.0, 200);
+        let calls = received(&app.stripe, "POST", "/v1/checkout/sessions").await;
+        keys.push(calls.first().and_then(idempotency_key).expect("a key"));
+    }
+    assert_ne!(keys[0], keys[1]);
+    let operation = |k: &str| k.split_once(':').map(|(_, rest)| rest.to_owned());
+    assert_eq!(operation(&keys[0]), operation(&keys[1]), "the same decision, under two installations");
+}
