@@ -213,4 +213,13 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.as_str().starts_with("billing:op:v1:"));
     }
+
+    #[test]
+    fn keys_name_their_operation_and_print_as_sent() {
+        let key = IdempotencyKey::for_operation("cancel_at_period_end", &OrgId::parse("org_1").unwrap(), 4, "true");
+        assert!(key.as_str().starts_with("billing:cancel_at_period_end:v4:"), "{key}");
+        assert_eq!(key.to_string(), key.as_str());
+        let odd = IdempotencyKey::for_operation("a b:c", &OrgId::parse("org_1").unwrap(), 4, "");
+        assert!(odd.as_str().starts_with("billing:abc:v4:"), "only letters, digits and `_` name an operation: {odd}");
+    }
 }

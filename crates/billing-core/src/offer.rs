@@ -112,6 +112,13 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_incomplete_first_payment_is_not_yet_a_subscription_to_manage() {
+        let all = actions(&on(SubscriptionStatus::Incomplete, false));
+        assert_eq!(all[2], ("team".to_owned(), false, Some("checkout")), "{all:?}");
+        assert_eq!(all[0], ("free".to_owned(), true, None));
+    }
+
     fn on(status: SubscriptionStatus, canceling: bool) -> BillingState {
         let mut snap = snapshot("price_team", status);
         snap.cancel_at_period_end = canceling;

@@ -132,6 +132,16 @@ mod tests {
     }
 
     #[test]
+    fn a_change_exactly_one_window_old_no_longer_counts_and_is_forgotten() {
+        let policy = Policy::default();
+        let recent: Vec<_> = (0..5).map(|i| t(i * 10)).collect();
+        assert_eq!(policy.plan_change_allowed(&recent, t(59)), Err(t(60)));
+        assert_eq!(policy.plan_change_allowed(&recent, t(60)), Ok(()), "the change at 0 left the window at 60");
+        assert_eq!(policy.record_plan_change(&[t(0)], t(60)), vec![t(60)]);
+        assert_eq!(policy.record_plan_change(&[t(1)], t(60)), vec![t(1), t(60)]);
+    }
+
+    #[test]
     fn grace_is_seven_days_by_default() {
         assert_eq!(Policy::default().grace_deadline(t(0)), t(7 * 24 * 3600));
     }

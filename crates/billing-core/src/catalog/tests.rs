@@ -78,3 +78,33 @@ fn documents_breaking_a_rule_name_the_rule() {
     let unknown_field = DOC.replace("rank = 5", "rank = 5\ncolour = \"red\"");
     assert!(matches!(Catalog::from_toml(&unknown_field), Err(CatalogDocumentError::Syntax(_))));
 }
+
+#[test]
+fn a_free_plan_that_costs_has_a_price_or_is_not_the_lowest_is_refused() {
+    let base = DOC.replace("currency = \"EUR\"\n", "");
+    let costs = base.replacen("monthly_price_minor_units = 0", "monthly_price_minor_units = 100", 1);
+    let priced = base.replacen("max_projects = 1\n", "max_projects = 1\nstripe_price = \"price_free\"\n", 1);
+    let not_lowest = base.replace("rank = 0", "rank = 9");
+    for doc in [costs, priced, not_lowest] {
+        assert!(matches!(Catalog::from_toml(&doc), Err(CatalogDocumentError::Invalid(CatalogError::FreePlanNotFree(_)))), "{doc}");
+    }
+}
+
+#[test]
+fn plans_keep_their_display_names() {
+    let catalog = Catalog::default_catalog();
+    assert_eq!(catalog.plan(&plan("team")).map(Plan::name), Some("Team"));
+    assert_eq!(catalog.free_plan().name(), "Free");
+}
+
+#[test]
+fn usage_over_a_plans_limits_lists_each_exceeded_limit_by_name() {
+    let solo = Catalog::default_catalog().plan(&plan("solo")).map(Plan::limits).unwrap();
+    let at_limits = Usage { test_runs: 500, users: 1, projects: 10 };
+    assert_eq!(solo.exceeded_by(&at_limits), vec![], "exactly at a limit is within it");
+    let over = Usage { test_runs: 501, users: 2, projects: 11 };
+    let names: Vec<_> = solo.exceeded_by(&over).iter().map(|x| (x.limit.as_str(), x.allowed, x.used)).collect();
+    assert_eq!(names, vec![("test_runs", 500, 501), ("users", 1, 2), ("projects", 10, 11)]);
+    let enterprise = Catalog::default_catalog().plan(&plan("enterprise")).map(Plan::limits).unwrap();
+    assert_eq!(enterprise.exceeded_by(&Usage { test_runs: u64::MAX, users: u64::MAX, projects: 0 }), vec![], "unlimited is never exceeded");
+}

@@ -134,3 +134,64 @@ fn incomplete_subscription_grants_nothing_until_paid() {
         stripe(&rules, &incomplete, event(2, 12, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active))));
     assert_eq!(active.plan(), &plan("team"));
 }
+
+fn failed(n: u32, created: i64, invoice_id: &str) -> Input {
+    Input::Stripe(event(n, created, StripeFact::InvoicePaymentFailed(invoice_fact(invoice_id, 9_900))))
+}
+
+fn paid(n: u32, created: i64, invoice_id: &str) -> Input {
+    Input::Stripe(event(n, created, StripeFact::InvoicePaid(invoice_fact(invoice_id, 9_900))))
+}
+
+#[test]
+fn an_invoice_failure_in_the_snapshots_second_is_a_tie_and_an_older_one_changes_no_status() {
+    let rules = rules();
+    let state = on_team(&rules); // The snapshot was created at 10.
+    let same_second = apply(&rules, &state, failed(2, 10, "in_1"), at(11));
+    assert_eq!(same_second.outcome, Outcome::Tie);
+    assert_eq!(same_second.state.status(), SubscriptionStatus::Active);
+    assert!(same_second.effects.contains(&Effect::RefetchSubscription(sub("sub_1"))));
+    let older = apply(&rules, &state, failed(3, 9, "in_1"), at(11));
+    assert_eq!((older.outcome, older.state.status()), (Outcome::Applied, SubscriptionStatus::Active));
+    assert!(!older.effects.iter().any(|e| matches!(e, Effect::RefetchSubscription(_))), "older news needs no re-read");
+    let newer = apply(&rules, &state, failed(4, 11, "in_1"), at(11));
+    assert_eq!(newer.state.status(), SubscriptionStatus::PastDue);
+}
+
+#[test]
+fn the_newest_failed_attempt_is_remembered_whatever_the_delivery_order() {
+    let rules = rules();
+    let state = on_team(&rules);
+    let later = apply(&rules, &state, failed(2, 100, "in_2"), at(100)).state;
+    let earlier_after = apply(&rules, &later, failed(3, 50, "in_1"), at(101)).state;
+    assert_eq!(earlier_after.last_payment_attempt().map(|a| a.at), Some(at(100)));
+    let same_second = apply(&rules, &later, failed(4, 100, "in_3"), at(101)).state;
+    assert_eq!(
+        same_second.last_payment_attempt().and_then(|a| a.invoice_id.clone()),
+        Some(invoice("in_3")),
+        "a tie keeps the later delivery"
+    );
+}
+
+#[test]
+fn a_failure_no_newer_than_the_last_payment_does_not_make_the_subscription_past_due() {
+    let rules = rules();
+    let state = apply(&rules, &on_team(&rules), paid(2, 100, "in_1"), at(100)).state;
+    for created in [99, 100] {
+        let d = apply(&rules, &state, failed(3, created, "in_1"), at(101));
+        assert_eq!(d.state.status(), SubscriptionStatus::Active, "a failure at {created} after a payment at 100");
+    }
+    assert_eq!(apply(&rules, &state, failed(4, 101, "in_2"), at(101)).state.status(), SubscriptionStatus::PastDue);
+}
+
+#[test]
+fn a_payment_older_than_the_last_recorded_one_is_stale_and_a_newer_one_replaces_it() {
+    let rules = rules();
+    let state = apply(&rules, &on_team(&rules), paid(2, 100, "in_2"), at(100)).state;
+    let older = apply(&rules, &state, paid(3, 50, "in_1"), at(101));
+    assert_eq!((older.outcome, older.state.last_payment_success().map(|p| p.at)), (Outcome::Stale, Some(at(100))));
+    let same_second = apply(&rules, &state, paid(4, 100, "in_3"), at(101));
+    assert_eq!(same_second.state.last_payment_success().and_then(|p| p.invoice_id.clone()), Some(invoice("in_3")));
+    let newer = apply(&rules, &state, paid(5, 200, "in_4"), at(201));
+    assert_eq!(newer.state.last_payment_success().map(|p| p.at), Some(at(200)));
+}

@@ -150,3 +150,25 @@ fn refunds_notify_without_touching_the_subscription() {
     assert_eq!(d.state, state);
     assert_eq!(notices(&d), vec![&Notice::RefundIssued { amount: usd(500), full: false }]);
 }
+
+#[test]
+fn authentication_needed_on_our_subscription_tells_the_customer_and_on_another_says_nothing() {
+    let rules = rules();
+    let state = on_team(&rules);
+    let ours = apply(&rules, &state, Input::Stripe(event(2, 100, StripeFact::InvoiceActionRequired(invoice_fact("in_1", 9_900)))), at(100));
+    assert_eq!(notices(&ours), vec![&Notice::PaymentActionRequired]);
+    let mut other = invoice_fact("in_2", 9_900);
+    other.subscription_id = Some(sub("sub_other"));
+    let theirs = apply(&rules, &state, Input::Stripe(event(3, 100, StripeFact::InvoiceActionRequired(other))), at(100));
+    assert!(notices(&theirs).is_empty());
+}
+
+#[test]
+fn a_paid_checkout_for_a_plan_no_longer_in_the_catalog_asks_stripe_what_was_bought() {
+    let rules = rules();
+    let opened = Command::CheckoutOpened { session_id: session("cs_1"), plan: plan("gold"), customer_id: customer("cus_1"), url: None };
+    let pending = command(&rules, &new_org(), opened, at(0)).state;
+    let d = apply(&rules, &pending, Input::Stripe(event(1, 60, completion(true, true))), at(60));
+    assert_eq!(d.state.plan(), &plan("free"), "no plan is guessed");
+    assert!(d.effects.contains(&crate::effect::Effect::RefetchSubscription(sub("sub_1"))));
+}
