@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use billing_core::ports::{CheckoutRequest, PriceChange};
+use billing_core::ports::CheckoutRequest;
 use billing_core::StripeEventId;
 use billing_stripe::{DowngradePhases, EventListFilter, StripeClient, StripeError};
 use chrono::DateTime;
@@ -38,15 +38,6 @@ fn checkout_request() -> CheckoutRequest {
         success_url: "https://app.example.com/ok?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://app.example.com/cancel".into(),
         expires_at: DateTime::from_timestamp(1_785_852_005, 0).unwrap(),
-    }
-}
-
-fn change() -> PriceChange {
-    PriceChange {
-        customer: customer_id(),
-        subscription: sub_id(),
-        price: price("price_business_monthly"),
-        proration_date: DateTime::from_timestamp(1_789_899_000, 0).unwrap(),
     }
 }
 

@@ -1,9 +1,8 @@
 //! `change_price_now`: the update Stripe applies only once its proration is paid, and the errors
 //! for a change it leaves pending.
 
-use billing_core::ports::{PaymentError, PaymentProvider, PriceChange};
+use billing_core::ports::{PaymentError, PaymentProvider};
 use billing_core::SubscriptionSnapshot;
-use chrono::DateTime;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -13,15 +12,6 @@ use crate::support::*;
 const PRORATION_INVOICE: &str = "in_test_1S2dXb20Sep2026Ef";
 const HOSTED_URL: &str = "https://invoice.stripe.com/i/acct_test_1ExampleAcct00/test_1S2dXb20Sep2026Ef";
 const INTENT: &str = "pi_test_3S2dXb20Sep2026Kl";
-
-fn change() -> PriceChange {
-    PriceChange {
-        customer: customer_id(),
-        subscription: sub_id(),
-        price: price("price_business_monthly"),
-        proration_date: DateTime::from_timestamp(1_789_899_000, 0).unwrap(),
-    }
-}
 
 /// The proration invoice, expanded with its payments: open and unpaid unless `paid`.
 fn proration_invoice(paid: bool, payment_intent: Value) -> Value {

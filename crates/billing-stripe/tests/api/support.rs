@@ -122,3 +122,13 @@ pub fn assert_standard_headers(request: &Request, idempotency_key: Option<&str>)
 pub fn error_body(error_type: &str, code: Option<&str>) -> Value {
     serde_json::json!({"error": {"type": error_type, "code": code, "message": "Prose that tests never assert."}})
 }
+
+/// The upgrade to `price_business_monthly` the price-change tests send.
+pub fn change() -> billing_core::ports::PriceChange {
+    billing_core::ports::PriceChange {
+        customer: customer_id(),
+        subscription: sub_id(),
+        price: price("price_business_monthly"),
+        proration_date: chrono::DateTime::from_timestamp(1_789_899_000, 0).unwrap(),
+    }
+}
