@@ -1,9 +1,11 @@
 //! Webhooks: signature verification (fixture vectors, the official SDK's vectors, boundaries,
-//! rotation, properties) and decoding every fixture event into billing-core inputs.
+//! rotation, malformed header entries, properties) and decoding every fixture event into
+//! billing-core inputs.
 
 #![allow(clippy::unwrap_used)]
 
 mod decoding;
+mod entries;
 mod properties;
 mod sdk_vectors;
 mod signatures;

@@ -14,6 +14,32 @@ fn header_like() -> impl Strategy<Value = String> {
     prop::collection::vec(item, 0..6).prop_map(|items| items.join(","))
 }
 
+/// One header entry that cannot be taken for an integer `t`: empty, without `=`, an unknown
+/// key, a malformed `t`, a `v0`, or a `v1` that is malformed or signs something else.
+fn junk_entry() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[^,=]{0,12}",
+        "[^,]{0,24}".prop_filter("an entry that may be a t", |e| !e.trim().starts_with("t=")),
+        "[a-z_ .+-]{0,8}".prop_map(|v| format!("t={v}")),
+        "[^,]{0,70}".prop_map(|v| format!("v1={v}")),
+        "[0-9a-f]{64}".prop_map(|h| format!("v1={h}")),
+        "[0-9a-f]{64}".prop_map(|h| format!("v0={h}")),
+    ]
+}
+
+/// Junk entries, possibly none.
+fn junk(max: usize) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(junk_entry(), 0..max)
+}
+
+/// Text made of the header's own punctuation, keys and hex, mixed with any printable text.
+fn header_noise() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![Just(","), Just("="), Just(" "), Just("t"), Just("v1"), Just("v0")].prop_map(str::to_owned);
+    let piece = prop_oneof![piece, "[0-9a-fA-F]{1,66}", "-?[0-9]{1,20}", "\\PC{0,4}"];
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
 /// A model of a form: what the encoder is given, to count the pairs it must produce.
 #[derive(Debug, Clone)]
 enum Tree {
@@ -100,6 +126,44 @@ proptest! {
         let verified = verify_signature(&body, Some(&header), &[WebhookSecret::new(secret)], now, Duration::seconds(300));
 
         prop_assert_eq!(verified.map(|v| v.timestamp), Ok(t));
+    }
+
+    #[test]
+    fn verification_never_panics_on_any_header_secrets_or_tolerance(
+        body in prop::collection::vec(any::<u8>(), 0..64),
+        raw in header_noise(),
+        secrets in prop::collection::vec(".{0,8}", 0..3),
+        now in any::<i64>(),
+        tolerance in any::<i64>(),
+    ) {
+        let now = DateTime::from_timestamp(now, 0).unwrap_or_default();
+        let tolerance = Duration::try_seconds(tolerance).unwrap_or_default();
+        let secrets: Vec<WebhookSecret> = secrets.into_iter().map(WebhookSecret::new).collect();
+
+        let _ = verify_signature(&body, Some(&raw), &secrets, now, tolerance);
+    }
+
+    #[test]
+    fn junk_entries_around_a_valid_t_and_v1_do_not_stop_verification(
+        body in prop::collection::vec(any::<u8>(), 0..256),
+        secret in ".{0,20}",
+        t in 0_i64..10_000_000_000,
+        (first, middle, last) in (junk(4), junk(4), junk(4)),
+        later_t in prop::option::of(any::<i64>()),
+        v1_first in any::<bool>(),
+    ) {
+        let signed = generate_test_header(&body, &secret, t);
+        let (t_entry, v1_entry) = signed.split_once(',').unwrap();
+        let (a, b) = if v1_first { (v1_entry, t_entry) } else { (t_entry, v1_entry) };
+        // A second integer `t` may only follow the signed one: the first integer `t` is used.
+        let tail = last.into_iter().chain(later_t.map(|x| format!("t={x}")));
+        let entries: Vec<String> = first.into_iter().chain([a.to_owned()]).chain(middle).chain([b.to_owned()]).chain(tail).collect();
+        let header = entries.join(",");
+        let now = DateTime::from_timestamp(t, 0).unwrap();
+
+        let verified = verify_signature(&body, Some(&header), &[WebhookSecret::new(secret)], now, Duration::seconds(300));
+
+        prop_assert_eq!(verified.map(|v| v.timestamp), Ok(t), "{}", header);
     }
 
     #[test]

@@ -26,6 +26,15 @@ fn the_sdk_vectors_cover_valid_invalid_and_rotation_cases() {
 }
 
 #[test]
+fn the_sdk_vectors_include_valid_signatures_among_malformed_entries() {
+    let vectors = sdk_vectors();
+    let entries: Vec<&Value> = vectors.iter().filter(|v| v["name"].as_str().unwrap().starts_with("entries-")).collect();
+
+    assert!(entries.iter().filter(|v| v["valid"] == true).count() >= 15);
+    assert!(entries.iter().any(|v| v["valid"] == false));
+}
+
+#[test]
 fn our_verdict_matches_the_sdk_on_every_vector() {
     for vector in sdk_vectors() {
         // Arrange
