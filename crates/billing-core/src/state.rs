@@ -121,6 +121,17 @@ pub struct Watermark {
     pub event_id: Option<StripeEventId>,
 }
 
+/// The newest fact applied about one invoice, in Stripe's clock: an older fact about the same
+/// invoice is stale, and a subscription snapshot older than it may not undo it unseen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceWatermark {
+    pub invoice_id: StripeInvoiceId,
+    /// The subscription the invoice bills, or the one tracked when the invoice names none.
+    pub subscription_id: Option<StripeSubscriptionId>,
+    /// Stripe's `created` of the newest event applied about the invoice.
+    pub created: DateTime<Utc>,
+}
+
 /// Every field of a [`BillingState`], public, for storage adapters to persist and restore.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingStateParts {
@@ -143,6 +154,8 @@ pub struct BillingStateParts {
     /// Subscriptions of this organization that ended, newest last (bounded); Stripe never
     /// revives one, so later news about them is stale whatever its timestamp.
     pub ended_subscriptions: Vec<StripeSubscriptionId>,
+    /// The invoices heard of most recently, oldest first (bounded), each with its newest fact.
+    pub invoice_watermarks: Vec<InvoiceWatermark>,
     pub version: u64,
 }
 
@@ -174,6 +187,7 @@ impl BillingState {
                 recent_plan_changes: Vec::new(),
                 watermark: None,
                 ended_subscriptions: Vec::new(),
+                invoice_watermarks: Vec::new(),
                 version: 0,
             },
         }
@@ -249,6 +263,10 @@ impl BillingState {
     /// Recently ended subscriptions, newest last.
     pub fn ended_subscriptions(&self) -> &[StripeSubscriptionId] {
         &self.p.ended_subscriptions
+    }
+    /// The invoices heard of most recently with their newest applied fact, oldest first.
+    pub fn invoice_watermarks(&self) -> &[InvoiceWatermark] {
+        &self.p.invoice_watermarks
     }
     /// The optimistic-locking version this state was loaded at.
     pub fn version(&self) -> u64 {

@@ -37,6 +37,7 @@ pub(crate) fn bind_state<'q>(q: PgQuery<'q>, s: &'q StateRow) -> PgQuery<'q> {
         .bind(s.watermark_event_id.as_deref())
         .bind(s.watermark_subscription_id.as_deref())
         .bind(&s.ended_subscriptions)
+        .bind(&s.invoice_watermarks)
 }
 
 fn payment(r: &PgRow, prefix: &str) -> Result<PaymentColumns, sqlx::Error> {
@@ -76,6 +77,7 @@ pub(crate) fn state_row(r: &PgRow) -> Result<StateRow, sqlx::Error> {
         watermark_event_id: r.try_get("watermark_event_id")?,
         watermark_subscription_id: r.try_get("watermark_subscription_id")?,
         ended_subscriptions: r.try_get::<Vec<String>, _>("ended_subscriptions")?,
+        invoice_watermarks: r.try_get::<Vec<String>, _>("invoice_watermarks")?,
         version: r.try_get("version")?,
     })
 }

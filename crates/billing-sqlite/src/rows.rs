@@ -83,6 +83,7 @@ fn bind_payment<'q>(q: LiteQuery<'q>, p: &'q PaymentColumns) -> LiteQuery<'q> {
 pub(crate) fn bind_state<'q>(q: LiteQuery<'q>, s: &'q StateRow) -> Result<LiteQuery<'q>, RowError> {
     let changes = serde_json::to_string(&s.recent_plan_changes.iter().map(|t| us(*t)).collect::<Vec<_>>())?;
     let ended = serde_json::to_string(&s.ended_subscriptions)?;
+    let invoices = serde_json::to_string(&s.invoice_watermarks)?;
     let q = q
         .bind(s.plan.as_str())
         .bind(s.subscribed_plan.as_deref())
@@ -105,7 +106,8 @@ pub(crate) fn bind_state<'q>(q: LiteQuery<'q>, s: &'q StateRow) -> Result<LiteQu
         .bind(opt_us(s.watermark_created))
         .bind(s.watermark_event_id.as_deref())
         .bind(s.watermark_subscription_id.as_deref())
-        .bind(ended))
+        .bind(ended)
+        .bind(invoices))
 }
 
 fn payment(r: &SqliteRow, prefix: &str) -> Result<PaymentColumns, RowError> {
@@ -150,6 +152,7 @@ pub(crate) fn state_row(r: &SqliteRow) -> Result<StateRow, RowError> {
         watermark_event_id: r.try_get("watermark_event_id")?,
         watermark_subscription_id: r.try_get("watermark_subscription_id")?,
         ended_subscriptions: serde_json::from_str(&r.try_get::<String, _>("ended_subscriptions")?)?,
+        invoice_watermarks: serde_json::from_str(&r.try_get::<String, _>("invoice_watermarks")?)?,
         version: r.try_get("version")?,
     })
 }

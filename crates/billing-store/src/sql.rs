@@ -171,6 +171,6 @@ mod tests {
 
     #[test]
     fn the_state_update_binds_timer_and_time_after_the_state_columns() {
-        assert!(UPDATE_STATE.contains("ended_subscriptions = $33, next_timer_at = $34, updated_at = $35,"));
+        assert!(UPDATE_STATE.contains("invoice_watermarks = $34, next_timer_at = $35, updated_at = $36,"));
     }
 }

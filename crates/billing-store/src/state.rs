@@ -1,15 +1,16 @@
 //! A billing state as flat columns of the `organizations` table, and back.
 
 use billing_core::ids::{CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripeSubscriptionId};
-use billing_core::state::{PaymentRecord, PendingCheckout, ScheduledChange, Watermark};
+use billing_core::state::{InvoiceWatermark, PaymentRecord, PendingCheckout, ScheduledChange, Watermark};
 use billing_core::{BillingPeriod, BillingState, BillingStateParts, Currency, Money, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
+use crate::time::{from_micros, to_micros};
 
 /// The state columns of `organizations` besides `org_id` and `version`, in the order both
 /// stores bind [`StateRow`] fields.
-pub const STATE_COLUMNS: [&str; 31] = [
+pub const STATE_COLUMNS: [&str; 32] = [
     "plan",
     "subscribed_plan",
     "status",
@@ -41,6 +42,7 @@ pub const STATE_COLUMNS: [&str; 31] = [
     "watermark_event_id",
     "watermark_subscription_id",
     "ended_subscriptions",
+    "invoice_watermarks",
 ];
 
 /// `org_id, version, <state columns>` for SELECT and RETURNING lists.
@@ -95,6 +97,8 @@ pub struct StateRow {
     pub watermark_event_id: Option<String>,
     pub watermark_subscription_id: Option<String>,
     pub ended_subscriptions: Vec<String>,
+    /// One text per remembered invoice, as [`encode_invoice_watermark`] writes it.
+    pub invoice_watermarks: Vec<String>,
     pub version: i64,
 }
 
@@ -146,6 +150,7 @@ pub fn encode_state(state: &BillingState) -> StateRow {
         watermark_event_id: watermark.and_then(|w| id_text(w.event_id.as_ref())),
         watermark_subscription_id: watermark.and_then(|w| id_text(w.subscription_id.as_ref())),
         ended_subscriptions: p.ended_subscriptions.iter().map(|s| s.as_str().to_owned()).collect(),
+        invoice_watermarks: p.invoice_watermarks.iter().map(encode_invoice_watermark).collect(),
         // Versions above `i64::MAX` cannot occur (one bump per decision), so they saturate.
         version: i64::try_from(p.version).unwrap_or(i64::MAX),
     }
@@ -210,6 +215,34 @@ fn decode_ended(raw: Vec<String>) -> Result<Vec<StripeSubscriptionId>, CodecErro
     raw.into_iter().map(|s| StripeSubscriptionId::parse(s.clone()).map_err(|_| CodecError::bad("ended_subscriptions", s))).collect()
 }
 
+/// One remembered invoice as `<invoice id> <created, µs>` and ` <subscription id>` when known.
+/// Identifiers never contain spaces, so the list fits a text list column like the others.
+fn encode_invoice_watermark(mark: &InvoiceWatermark) -> String {
+    let created = to_micros(mark.created);
+    match &mark.subscription_id {
+        Some(subscription) => format!("{} {created} {subscription}", mark.invoice_id),
+        None => format!("{} {created}", mark.invoice_id),
+    }
+}
+
+/// Reads back what [`encode_invoice_watermark`] wrote.
+///
+/// # Errors
+/// [`CodecError`] when the text does not have two or three valid parts.
+fn decode_invoice_watermark(raw: String) -> Result<InvoiceWatermark, CodecError> {
+    const COLUMN: &str = "invoice_watermarks";
+    let parts: Vec<&str> = raw.split(' ').collect();
+    let (invoice, micros, subscription) = match parts[..] {
+        [invoice, micros] => (invoice, micros, None),
+        [invoice, micros, subscription] => (invoice, micros, Some(subscription)),
+        _ => return Err(CodecError::bad(COLUMN, &raw)),
+    };
+    let invoice_id = StripeInvoiceId::parse(invoice).map_err(|_| CodecError::bad(COLUMN, &raw))?;
+    let micros: i64 = micros.parse().map_err(|_| CodecError::bad(COLUMN, &raw))?;
+    let subscription_id = subscription.map(StripeSubscriptionId::parse).transpose().map_err(|_| CodecError::bad(COLUMN, &raw))?;
+    Ok(InvoiceWatermark { invoice_id, subscription_id, created: from_micros(micros)? })
+}
+
 /// Restores the state the columns describe.
 ///
 /// # Errors
@@ -236,6 +269,7 @@ pub fn decode_state(mut row: StateRow) -> Result<BillingState, CodecError> {
         recent_plan_changes: row.recent_plan_changes,
         watermark,
         ended_subscriptions: decode_ended(row.ended_subscriptions)?,
+        invoice_watermarks: row.invoice_watermarks.into_iter().map(decode_invoice_watermark).collect::<Result<_, _>>()?,
         version: u64::try_from(row.version).map_err(|_| CodecError::bad("version", row.version))?,
     };
     Ok(BillingState::from_parts(parts))
@@ -250,9 +284,28 @@ mod tests {
         assert!(state_select_list().starts_with("org_id, version, plan, subscribed_plan, "));
         let assignments = state_assignments(3);
         assert!(assignments.starts_with("plan = $3, subscribed_plan = $4, "));
-        assert!(assignments.ends_with("ended_subscriptions = $33"));
+        assert!(assignments.ends_with("ended_subscriptions = $33, invoice_watermarks = $34"));
         let placeholders = state_placeholders(3);
         assert!(placeholders.starts_with("$3, $4, "));
-        assert!(placeholders.ends_with(", $33"));
+        assert!(placeholders.ends_with(", $34"));
+    }
+
+    #[test]
+    fn an_invoice_watermark_is_stored_as_invoice_microseconds_and_subscription() {
+        let (invoice_id, subscription_id) = (StripeInvoiceId::parse("in_1").unwrap(), StripeSubscriptionId::parse("sub_1").ok());
+        let with = InvoiceWatermark { invoice_id, subscription_id, created: from_micros(1_769_904_040_000_001).unwrap() };
+        let without = InvoiceWatermark { subscription_id: None, ..with.clone() };
+        assert_eq!(encode_invoice_watermark(&with), "in_1 1769904040000001 sub_1");
+        assert_eq!(encode_invoice_watermark(&without), "in_1 1769904040000001");
+        for mark in [with, without] {
+            assert_eq!(decode_invoice_watermark(encode_invoice_watermark(&mark)).ok(), Some(mark));
+        }
+    }
+
+    #[test]
+    fn an_invoice_watermark_the_domain_would_never_write_is_refused() {
+        for raw in ["", "in_1", "in_1 12 sub_1 extra", "cus_1 12", "in_1 soon", "in_1 12 cus_1", "in_1 9223372036854775807"] {
+            assert!(decode_invoice_watermark(raw.to_owned()).is_err(), "{raw:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use billing_core::ids::{
 };
 use billing_core::input::{InvoiceFact, StripeEvent, StripeFact, SubscriptionSnapshot};
 use billing_core::ports::{Commit, EventDisposition, EventDone, NewEvent};
-use billing_core::state::{PaymentRecord, PendingCheckout, ScheduledChange, Watermark};
+use billing_core::state::{InvoiceWatermark, PaymentRecord, PendingCheckout, ScheduledChange, Watermark};
 use billing_core::{
     decide, next_timer_at, BillingPeriod, BillingState, BillingStateParts, Catalog, Currency, Decision, Input, Money, Notice, Policy,
     Rules, SubscriptionStatus,
@@ -169,6 +169,10 @@ pub fn fully_populated_state(n: usize, version: u64) -> BillingState {
         recent_plan_changes: vec![t(10, 7), t(20, 8), t(30, 9)],
         watermark: Some(Watermark { subscription_id: Some(subscription(n)), created: t(90, 10), event_id: Some(event_id("watermark")) }),
         ended_subscriptions: vec![subscription(n + 1_000), subscription(n + 2_000)],
+        invoice_watermarks: vec![
+            InvoiceWatermark { invoice_id: invoice("late"), subscription_id: Some(subscription(n)), created: t(120, 11) },
+            InvoiceWatermark { invoice_id: invoice("early"), subscription_id: None, created: t(80, 12) },
+        ],
         version,
     })
 }

@@ -13,7 +13,7 @@ mod migrations;
 mod postgres;
 
 pub use migrations::migrator_up_to;
-pub use postgres::{fresh_postgres_database, try_fresh_postgres_database};
+pub use postgres::{fresh_postgres_database, try_fresh_postgres_database, OwnedCluster};
 
 /// Expands to one `#[tokio::test]` per contract test, each on a fresh store.
 ///
@@ -45,6 +45,7 @@ macro_rules! contract_tests {
             the_seed_monitoring_queries_find_what_they_look_for,
             load_or_create_makes_one_free_organization_at_version_zero,
             a_fully_populated_billing_state_round_trips_exactly,
+            remembered_invoices_round_trip_in_their_order,
             due_timers_lists_organizations_whose_timer_has_passed_oldest_first,
             audit_rows_of_every_cause_are_listed_newest_first,
             the_outbox_hands_each_notice_out_once_until_its_lease_expires,

@@ -10,7 +10,7 @@ use crate::ids::{CheckoutSessionId, StripeEventId, StripeSubscriptionId};
 use crate::input::{CheckoutCompletion, InvoiceFact, StripeEvent, StripeFact};
 use crate::notice::Notice;
 use crate::policy::Policy;
-use crate::state::{BillingState, PaymentRecord, SubscriptionStatus, Watermark};
+use crate::state::{BillingState, InvoiceWatermark, PaymentRecord, SubscriptionStatus, Watermark};
 
 pub(super) fn on_event(rules: &Rules, state: &BillingState, event: StripeEvent, now: DateTime<Utc>) -> Result<Decision, TransitionError> {
     let StripeEvent { id, created, fact } = event;
@@ -21,7 +21,7 @@ pub(super) fn on_event(rules: &Rules, state: &BillingState, event: StripeEvent, 
         StripeFact::CheckoutExpired { session_id } => Ok(on_checkout_expired(state, &session_id, id, now)),
         StripeFact::InvoicePaymentFailed(i) => Ok(on_payment_failed(rules, state, id, created, i, now)),
         StripeFact::InvoicePaid(i) => Ok(on_invoice_paid(rules, state, id, created, i, now)),
-        StripeFact::InvoiceActionRequired(i) => Ok(notify_only(state, &i, Notice::PaymentActionRequired)),
+        StripeFact::InvoiceActionRequired(i) => Ok(on_action_required(state, id, created, &i, now)),
         StripeFact::ChargeRefunded { amount_refunded, fully_refunded, .. } => {
             let mut d = Draft::unchanged(state, Outcome::Applied);
             d.effects.push(Effect::Notify(Notice::RefundIssued { amount: amount_refunded, full: fully_refunded }));
@@ -38,12 +38,48 @@ fn other_subscription(state: &BillingState, invoice: &InvoiceFact) -> bool {
     }
 }
 
-fn notify_only(state: &BillingState, invoice: &InvoiceFact, notice: Notice) -> Decision {
-    let mut d = Draft::unchanged(state, Outcome::Applied);
-    if !other_subscription(state, invoice) {
-        d.effects.push(Effect::Notify(notice));
+/// How many invoices an organization remembers the newest fact of.
+const INVOICE_MEMORY: usize = 10;
+
+/// True when a fact about the invoice is older than one already applied about the same invoice:
+/// its news is outdated (a failure delivered after the payment that settled the invoice).
+fn invoice_stale(state: &BillingState, invoice: &InvoiceFact, created: DateTime<Utc>) -> bool {
+    state.invoice_watermarks().iter().any(|w| w.invoice_id == invoice.invoice_id && created < w.created)
+}
+
+/// Remembers `created` as the newest fact applied about the invoice. Callers have refused stale
+/// facts, so `created` is never older than what is remembered. Beyond the bound, the invoice
+/// heard of first is forgotten.
+fn remember_invoice(draft: &mut Draft<'_>, invoice: &InvoiceFact, created: DateTime<Utc>) {
+    let subscription_id = invoice.subscription_id.clone().or_else(|| draft.before().subscription_id().cloned());
+    let marks = &mut draft.next.invoice_watermarks;
+    match marks.iter_mut().find(|w| w.invoice_id == invoice.invoice_id) {
+        Some(known) => known.created = created,
+        None => marks.push(InvoiceWatermark { invoice_id: invoice.invoice_id.clone(), subscription_id, created }),
     }
-    d
+    let excess = marks.len().saturating_sub(INVOICE_MEMORY);
+    marks.drain(..excess);
+}
+
+/// `invoice.payment_action_required`: tells the customer, unless the invoice is another
+/// subscription's or already has newer news (it was paid since).
+fn on_action_required(
+    state: &BillingState,
+    event_id: StripeEventId,
+    created: DateTime<Utc>,
+    invoice: &InvoiceFact,
+    now: DateTime<Utc>,
+) -> Decision {
+    if other_subscription(state, invoice) {
+        return Draft::unchanged(state, Outcome::Applied);
+    }
+    if invoice_stale(state, invoice, created) {
+        return Draft::unchanged(state, Outcome::Stale);
+    }
+    let mut draft = Draft::new(state);
+    remember_invoice(&mut draft, invoice, created);
+    draft.notify(Notice::PaymentActionRequired);
+    draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now)
 }
 
 fn on_checkout_completed(
@@ -182,7 +218,11 @@ fn on_payment_failed(
     if state.last_payment_attempt() == Some(&attempt) {
         return Draft::unchanged(state, Outcome::Duplicate);
     }
+    if invoice_stale(state, &invoice, created) {
+        return Draft::unchanged(state, Outcome::Stale);
+    }
     let mut draft = Draft::new(state);
+    remember_invoice(&mut draft, &invoice, created);
     if state.last_payment_attempt().is_none_or(|a| a.at <= created) {
         draft.next.last_payment_attempt = Some(attempt);
     }
@@ -216,10 +256,11 @@ fn on_invoice_paid(
     if state.last_payment_success().is_some_and(|s| s.invoice_id.as_ref() == Some(&invoice.invoice_id)) {
         return Draft::unchanged(state, Outcome::Duplicate);
     }
-    if state.last_payment_success().is_some_and(|s| s.at > created) {
+    if state.last_payment_success().is_some_and(|s| s.at > created) || invoice_stale(state, &invoice, created) {
         return Draft::unchanged(state, Outcome::Stale);
     }
     let mut draft = Draft::new(state);
+    remember_invoice(&mut draft, &invoice, created);
     draft.next.last_payment_success = Some(record(&invoice, created));
     let recovering = matches!(state.status(), SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid | SubscriptionStatus::Incomplete);
     let after_last_failure = state.last_payment_attempt().is_none_or(|a| a.at <= created);

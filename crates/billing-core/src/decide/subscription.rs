@@ -87,7 +87,27 @@ pub(super) fn on_snapshot(
         return Ok(Draft::unchanged(state, Outcome::Applied));
     }
     let watermark = Watermark { subscription_id: Some(snapshot.id.clone()), created, event_id: Some(event_id.clone()) };
+    if overtaken_by_invoice(state, &snapshot, created) {
+        return Ok(reread_instead(state, snapshot.id, watermark));
+    }
     apply(rules, state, snapshot, Some(watermark), AuditCause::StripeEvent(event_id), created, now)
+}
+
+/// True when the snapshot would change the status although a newer fact about an invoice of the
+/// same subscription was already applied: a `past_due` snapshot delivered after the payment that
+/// settled the invoice says less than what we know, and which came last in Stripe is not ours
+/// to guess.
+fn overtaken_by_invoice(state: &BillingState, snapshot: &SubscriptionSnapshot, created: DateTime<Utc>) -> bool {
+    snapshot.status != state.status()
+        && state.invoice_watermarks().iter().any(|w| w.subscription_id.as_ref() == Some(&snapshot.id) && w.created > created)
+}
+
+/// Asks for the subscription to be re-read as a tie does. The snapshot still becomes the
+/// watermark, so the snapshots older than it remain stale once the re-read is applied.
+fn reread_instead(state: &BillingState, subscription: StripeSubscriptionId, watermark: Watermark) -> Decision {
+    let mut next = state.to_parts();
+    next.watermark = Some(watermark);
+    Decision { state: BillingState::from_parts(next), effects: vec![Effect::RefetchSubscription(subscription)], outcome: Outcome::Tie }
 }
 
 /// The subscription as the API returns it now: authoritative, so the watermark is not consulted.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::effects::{commit_for, settle_refetches, worth_committing};
 use crate::decide::{decide, Decision, Outcome, Rules};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::input::{Input, StripeEvent, StripeFact};
 use crate::ports::{
     Assignment, BillingRepository, ClaimedEvent, Clock, DecodeError, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
@@ -34,6 +34,44 @@ pub enum ProcessOutcome {
     HandedBack,
 }
 
+/// An event recorded for, or naming, another organization than the one owning its Stripe
+/// customer. The event was applied to the owner: a customer never moves between organizations,
+/// whatever `client_reference_id` or `metadata.org_id` say (a Payment Link buyer chooses them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantDisagreement {
+    pub event_id: StripeEventId,
+    /// Stripe's event type, as the ledger recorded it.
+    pub event_type: String,
+    pub customer: StripeCustomerId,
+    /// The organization owning the customer, which the event was applied to.
+    pub owner: OrgId,
+    /// The organization the ledger recorded the event for or the event names, left untouched.
+    pub named: OrgId,
+}
+
+/// Told of each tenant disagreement.
+type TenantHook = Arc<dyn Fn(&TenantDisagreement) + Send + Sync>;
+
+/// Where tenant disagreements are reported; billing-core cannot log, so the server decides.
+#[derive(Clone, Default)]
+struct TenantWatch(Option<TenantHook>);
+
+impl TenantWatch {
+    /// Reports that `claimed` was recorded for, or names, `named` although its customer is `owner`'s.
+    fn report(&self, claimed: &ClaimedEvent, customer: &StripeCustomerId, owner: &OrgId, named: OrgId) {
+        if let Some(watch) = &self.0 {
+            let (event_id, event_type) = (claimed.id.clone(), claimed.event_type.clone());
+            watch(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
+        }
+    }
+}
+
+impl std::fmt::Debug for TenantWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "TenantWatch(watched)" } else { "TenantWatch(unwatched)" })
+    }
+}
+
 /// Why an attempt failed, kept short for the ledger.
 enum Failure {
     Permanent(String),
@@ -53,6 +91,7 @@ pub struct EventProcessor<R: ?Sized, L: ?Sized, P: ?Sized, D: ?Sized, C: ?Sized>
     rules: Arc<Rules>,
     retry: RetryPolicy,
     lease: Duration,
+    tenants: TenantWatch,
 }
 
 impl<R, L, P, D, C> EventProcessor<R, L, P, D, C>
@@ -72,7 +111,16 @@ where
         rules: Arc<Rules>,
         retry: RetryPolicy,
     ) -> Self {
-        Self { repo, ledger, payments, decoder, clock, rules, retry, lease: Duration::seconds(30) }
+        Self { repo, ledger, payments, decoder, clock, rules, retry, lease: Duration::seconds(30), tenants: TenantWatch::default() }
+    }
+
+    /// Calls `watch` for each event that was recorded for, or names, another organization than
+    /// the owner of its Stripe customer, before the event is applied to the owner: once per
+    /// event, unless moving it to the owner's queue failed and it is tried again.
+    #[must_use]
+    pub fn on_tenant_disagreement(mut self, watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
+        self.tenants = TenantWatch(Some(Arc::new(watch)));
+        self
     }
 
     /// Claims up to `limit` due events for `holder` and processes them one by one.
@@ -138,7 +186,9 @@ where
             // The organization may appear once an earlier event is applied (EC-10): retry, never drop.
             return Err(Failure::Transient("organization not known yet".to_owned()));
         };
-        if claimed.org_id.is_none() {
+        // An event recorded for another organization than its customer's owner moves to the
+        // owner's queue, so it runs in that organization's order.
+        if claimed.org_id.as_ref() != Some(&org) {
             match self.ledger.assign_org(&claimed.id, &claimed.holder, &org, self.clock.now()).await.map_err(ledger_failure)? {
                 Assignment::Proceed => {}
                 Assignment::HandedBack => return Err(Failure::HandedBack),
@@ -152,20 +202,31 @@ where
         Ok(disposition)
     }
 
+    /// The organization an event belongs to: the owner of its Stripe customer first, because
+    /// the organization an event names is chosen outside our control (a Payment Link buyer sets
+    /// `client_reference_id`) and must never take a customer from its owner; a disagreement is
+    /// reported. Then the organization the ledger recorded or the event names, then the owner
+    /// of its subscription.
     async fn resolve_org(
         &self,
         claimed: &ClaimedEvent,
         hint: Option<OrgId>,
-        customer: Option<&crate::ids::StripeCustomerId>,
+        customer: Option<&StripeCustomerId>,
         event: &StripeEvent,
     ) -> Result<Option<OrgId>, Failure> {
-        if let Some(org) = claimed.org_id.clone().or(hint) {
-            return Ok(Some(org));
-        }
+        // The ledger's organization comes first: once an event moved to its owner, a retry
+        // names the owner and the disagreement is not reported twice.
+        let named = claimed.org_id.clone().or(hint);
         if let Some(customer) = customer {
-            if let Some(org) = self.repo.find_by_customer(customer).await.map_err(repo_failure)? {
-                return Ok(Some(org));
+            if let Some(owner) = self.repo.find_by_customer(customer).await.map_err(repo_failure)? {
+                if let Some(named) = named.filter(|n| n != &owner) {
+                    self.tenants.report(claimed, customer, &owner, named);
+                }
+                return Ok(Some(owner));
             }
+        }
+        if named.is_some() {
+            return Ok(named);
         }
         let subscription = match &event.fact {
             StripeFact::SubscriptionChanged(s) | StripeFact::SubscriptionDeleted(s) => Some(&s.id),

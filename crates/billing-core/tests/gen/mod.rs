@@ -96,10 +96,18 @@ pub fn step_with_truth(rules: &Rules, state: &BillingState, ev: StripeEvent, tru
     next
 }
 
+/// One snapshot of a lifecycle: its price, status and flag, whether it shares the previous
+/// snapshot's second (else `1 + 7 * gap` seconds later), and whether its invoice event comes a
+/// second before it rather than in the same second.
+type LifecycleStep = (&'static str, SubscriptionStatus, bool, i64, i64, bool);
+
 /// A realistic, complete event stream of one subscription: snapshots at non-decreasing seconds
-/// (some in the same second), with invoices interleaved. Returns the events and the final snapshot.
+/// (some in the same second), each with an invoice event. The invoice a past-due subscription
+/// owes stays the same until it is paid, so one invoice can fail more than once and be paid
+/// later in Stripe's time; a stream may end with that payment and no snapshot reporting it.
+/// Returns the events and the subscription as Stripe returns it at the end.
 pub fn lifecycle_strategy() -> impl Strategy<Value = (Vec<StripeEvent>, SubscriptionSnapshot)> {
-    let snap = (
+    let step = (
         prop::sample::select(PRICES.to_vec()),
         prop::sample::select(vec![
             SubscriptionStatus::Active,
@@ -110,41 +118,54 @@ pub fn lifecycle_strategy() -> impl Strategy<Value = (Vec<StripeEvent>, Subscrip
         any::<bool>(),
         0i64..2,
         0i64..3,
+        any::<bool>(),
     );
-    (prop::collection::vec(snap, 1..7), any::<bool>()).prop_map(|(snaps, deleted)| {
-        let mut events = Vec::new();
-        let mut t = 10;
-        let mut last = None;
-        for (i, (p, st, cancel, same_second, n)) in snaps.into_iter().enumerate() {
-            t += if same_second == 1 { 0 } else { 1 + n * 7 };
-            let s = SubscriptionSnapshot {
-                id: sub("sub_1"),
-                customer_id: customer("cus_1"),
-                status: st,
-                price_id: price(p),
-                cancel_at_period_end: cancel,
-                period: period(0),
-                canceled_at: None,
-            };
-            let idx = u32::try_from(i).unwrap_or(0);
-            events.push(event(100 + idx, t, StripeFact::SubscriptionChanged(s.clone())));
-            let invoice = invoice_fact(&format!("in_{idx}"), 9_900);
-            let fact = if st == SubscriptionStatus::PastDue {
-                StripeFact::InvoicePaymentFailed(invoice)
-            } else {
-                StripeFact::InvoicePaid(invoice)
-            };
-            events.push(event(200 + idx, t, fact));
-            last = Some(s);
-        }
-        let mut last = last.unwrap_or_else(|| snapshot("price_team", SubscriptionStatus::Active));
-        if deleted {
-            last.status = SubscriptionStatus::Canceled;
-            last.canceled_at = Some(at(t + 50));
-            events.push(event(999, t + 50, StripeFact::SubscriptionDeleted(last.clone())));
-        }
-        (events, last)
-    })
+    (prop::collection::vec(step, 1..7), prop::option::of(1i64..30), any::<bool>())
+        .prop_map(|(steps, recovery, deleted)| lifecycle(steps, recovery, deleted))
+}
+
+fn lifecycle(steps: Vec<LifecycleStep>, recovery: Option<i64>, deleted: bool) -> (Vec<StripeEvent>, SubscriptionSnapshot) {
+    let mut events = Vec::new();
+    let (mut t, mut last, mut unpaid) = (10, None, None::<String>);
+    for (i, (p, st, cancel, same_second, n, invoice_first)) in steps.into_iter().enumerate() {
+        t += if same_second == 1 { 0 } else { 1 + n * 7 };
+        let invoice_at = t;
+        t += i64::from(invoice_first);
+        let s = SubscriptionSnapshot {
+            id: sub("sub_1"),
+            customer_id: customer("cus_1"),
+            status: st,
+            price_id: price(p),
+            cancel_at_period_end: cancel,
+            period: period(0),
+            canceled_at: None,
+        };
+        let idx = u32::try_from(i).unwrap_or(0);
+        let invoice = invoice_fact(&unpaid.take().unwrap_or_else(|| format!("in_{idx}")), 9_900);
+        let fact = if st == SubscriptionStatus::PastDue {
+            unpaid = Some(invoice.invoice_id.to_string());
+            StripeFact::InvoicePaymentFailed(invoice)
+        } else {
+            StripeFact::InvoicePaid(invoice)
+        };
+        let (snapshot_event, invoice_event) =
+            (event(100 + idx, t, StripeFact::SubscriptionChanged(s.clone())), event(200 + idx, invoice_at, fact));
+        events.extend(if invoice_first { [invoice_event, snapshot_event] } else { [snapshot_event, invoice_event] });
+        last = Some(s);
+    }
+    let mut last = last.unwrap_or_else(|| snapshot("price_team", SubscriptionStatus::Active));
+    // The invoice the subscription is past due for is paid later, and no snapshot reports it.
+    if let (Some(invoice_id), Some(lag)) = (unpaid, recovery) {
+        t += lag;
+        events.push(event(300, t, StripeFact::InvoicePaid(invoice_fact(&invoice_id, 9_900))));
+        last.status = SubscriptionStatus::Active;
+    }
+    if deleted {
+        last.status = SubscriptionStatus::Canceled;
+        last.canceled_at = Some(at(t + 50));
+        events.push(event(999, t + 50, StripeFact::SubscriptionDeleted(last.clone())));
+    }
+    (events, last)
 }
 
 /// The parts of a state that a complete stream determines, whatever the arrival order.

@@ -64,7 +64,7 @@ fn fnv(text: &str) -> u64 {
 }
 
 /// Creates `root` and, when running as root, hands it to the server user.
-fn prepare(root: &Path, runner: &Runner) -> anyhow::Result<bool> {
+pub(super) fn prepare(root: &Path, runner: &Runner) -> anyhow::Result<bool> {
     fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
     if let Runner::AsServerUser { .. } = runner {
         let (uid, gid) = (id_of(&["-u", SERVER_USER])?, id_of(&["-g", SERVER_USER])?);
@@ -167,7 +167,7 @@ fn init_cluster(layout: &Layout, runner: &Runner, binaries: &Binaries) -> anyhow
     Ok(())
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(super) fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free loopback port")?;
     Ok(listener.local_addr()?.port())
 }

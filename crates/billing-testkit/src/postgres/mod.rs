@@ -2,6 +2,9 @@
 
 mod binaries;
 mod cluster;
+mod owned;
+
+pub use owned::OwnedCluster;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

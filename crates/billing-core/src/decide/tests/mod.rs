@@ -1,6 +1,7 @@
 //! Scenario tests of the state machine, one per edge case of the billing runbook.
 
 mod commands;
+mod invoices;
 mod ordering;
 mod payments;
 mod timers;

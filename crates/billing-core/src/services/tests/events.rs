@@ -1,9 +1,11 @@
 use super::*;
+use crate::input::CheckoutCompletion;
 use crate::ports::{
     Assignment, ClaimedEvent, DecodeError, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError,
     RepositoryError,
 };
 use crate::retry::RetryPolicy;
+use crate::services::events::TenantDisagreement;
 use crate::services::{EventProcessor, ProcessOutcome};
 
 type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
@@ -49,6 +51,11 @@ fn decodes_event(decoder: &mut MockEventDecoder, ev: crate::input::StripeEvent) 
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
 }
 
+/// The repository maps Stripe customer `cus_1` to `owner`.
+fn owns_cus_1(repo: &mut MockBillingRepository, owner: &'static str) {
+    repo.expect_find_by_customer().withf(|c| c == &customer("cus_1")).returning(move |_| Ok(Some(org(owner))));
+}
+
 fn team_snapshot() -> StripeFact {
     StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active))
 }
@@ -58,6 +65,7 @@ async fn event_is_applied_and_marked_done_in_one_commit() {
     let (mut repo, ledger, payments, mut decoder) =
         (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
     decodes_to(&mut decoder, Some(team_snapshot()), None);
+    owns_cus_1(&mut repo, "org_1");
     loads(&mut repo, new_org());
     repo.expect_commit()
         .withf(|c| {
@@ -127,7 +135,8 @@ async fn failing_on_the_last_attempt_dead_letters_the_event() {
     let (mut repo, mut ledger, payments, mut decoder) =
         (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
     decodes_to(&mut decoder, Some(team_snapshot()), Some("org_1"));
-    repo.expect_load_or_create().returning(|_, _| Err(RepositoryError::Unavailable));
+    repo.expect_find_by_customer().returning(|_| Ok(None));
+    repo.expect_load_or_create().withf(|o, _| o == &org("org_1")).returning(|_, _| Err(RepositoryError::Unavailable));
     ledger.expect_fail().never();
     ledger.expect_dead_letter().times(1).returning(|_, _, _, _| Ok(()));
     let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 2)).await.unwrap();
@@ -189,6 +198,68 @@ async fn stale_event_is_completed_as_stale_without_a_state_write() {
     ledger.expect_complete().withf(|_, _, d, _| *d == EventDisposition::Stale).times(1).returning(|_, _, _, _| Ok(()));
     let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0)).await.unwrap();
     assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Stale));
+}
+
+/// A processor that collects the tenant disagreements it reports.
+fn watched(
+    repo: MockBillingRepository,
+    ledger: MockWebhookLedger,
+    decoder: MockEventDecoder,
+) -> (Processor, Arc<std::sync::Mutex<Vec<TenantDisagreement>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let processor = processor(repo, ledger, MockPaymentProvider::new(), decoder);
+    (processor.on_tenant_disagreement(move |d| sink.lock().unwrap().push(d.clone())), seen)
+}
+
+#[tokio::test]
+async fn an_event_naming_another_organization_is_applied_to_the_customers_owner_and_reported_once() {
+    let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
+    let failed = event(2, 20, StripeFact::InvoicePaymentFailed(invoice_fact("in_1", 9_900)));
+    let decoded = DecodedEvent { event: Some(failed), org_hint: Some(org("org_b")), customer: Some(customer("cus_1")) };
+    decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
+    owns_cus_1(&mut repo, "org_1");
+    // The event moves to its owner's queue; the owner is busy, so it comes back later.
+    ledger.expect_assign_org().withf(|_, _, o, _| o == &org("org_1")).times(1).returning(|_, _, _, _| Ok(Assignment::HandedBack));
+    repo.expect_load_or_create().withf(|o, _| o == &org("org_1")).times(1).returning(|_, _| Ok(team_state()));
+    repo.expect_commit()
+        .withf(|c| c.state.org_id() == &org("org_1") && c.state.status() == SubscriptionStatus::PastDue)
+        .times(1)
+        .returning(|_| Ok(5));
+    let (processor, seen) = watched(repo, ledger, decoder);
+    assert_eq!(processor.process(&claimed(Some("org_b"), 0)).await.unwrap(), ProcessOutcome::HandedBack);
+    assert_eq!(processor.process(&claimed(Some("org_1"), 0)).await.unwrap(), ProcessOutcome::Done(EventDisposition::Processed));
+    let reported = TenantDisagreement {
+        event_id: event_id("evt_1"),
+        event_type: "customer.subscription.updated".into(),
+        customer: customer("cus_1"),
+        owner: org("org_1"),
+        named: org("org_b"),
+    };
+    assert_eq!(*seen.lock().unwrap(), vec![reported]);
+}
+
+#[tokio::test]
+async fn a_paid_checkout_naming_another_organization_never_moves_the_customer_to_it() {
+    let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
+    let completion = CheckoutCompletion {
+        session_id: session("cs_link"),
+        customer_id: Some(customer("cus_1")),
+        subscription_id: Some(sub("sub_2")),
+        complete: true,
+        paid: true,
+    };
+    decodes_to(&mut decoder, Some(StripeFact::CheckoutCompleted(completion)), Some("org_b"));
+    owns_cus_1(&mut repo, "org_1");
+    ledger.expect_assign_org().returning(|_, _, _, _| Ok(Assignment::Proceed));
+    repo.expect_load_or_create().withf(|o, _| o == &org("org_b")).never();
+    repo.expect_load_or_create().withf(|o, _| o == &org("org_1")).returning(|_, _| Ok(team_state()));
+    // The owner already pays for a subscription, so the checkout changes nothing anywhere.
+    repo.expect_commit().never();
+    ledger.expect_complete().withf(|_, _, d, _| *d == EventDisposition::Processed).times(1).returning(|_, _, _, _| Ok(()));
+    let (processor, seen) = watched(repo, ledger, decoder);
+    assert_eq!(processor.process(&claimed(Some("org_b"), 0)).await.unwrap(), ProcessOutcome::Done(EventDisposition::Processed));
+    assert_eq!(seen.lock().unwrap().iter().map(|d| (&d.owner, &d.named)).collect::<Vec<_>>(), [(&org("org_1"), &org("org_b"))]);
 }
 
 fn delivery(org_hint: Option<&str>) -> crate::services::VerifiedDelivery {
