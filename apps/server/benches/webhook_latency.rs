@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use billing_server::auth::{Claims, Role, TokenAuthority};
+use billing_server::auth::{Claims, Role, TokenAuthority, TokenPolicy};
 use billing_server::config::{DatabaseConfig, Settings};
 use billing_server::startup::Application;
 use billing_server::workers::Cadence;
@@ -12,7 +12,8 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_bench";
-const JWT: &str = "bench-jwt";
+/// At least 32 bytes, as the server requires.
+const JWT: &str = "bench-jwt-secret-NOT-A-REAL-SECRET-0123";
 
 fn settings(path: std::path::PathBuf) -> Settings {
     let mut s = billing_server::config::defaults().unwrap();
@@ -46,7 +47,7 @@ async fn main() {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let authority = TokenAuthority::new(Some(SecretString::from(JWT)), 3600, 0);
+    let authority = TokenAuthority::new(Some(SecretString::from(JWT)), TokenPolicy::default());
     let mut latencies = Vec::with_capacity(runs);
     for i in 0..runs {
         let body = event(i);
@@ -60,8 +61,11 @@ async fn main() {
             role: Role::Member,
             email: None,
             exp: chrono::Utc::now().timestamp() + 600,
+            iat: None,
+            iss: None,
+            aud: None,
         };
-        let token = authority.issue(claims).unwrap().0;
+        let token = authority.issue(claims, chrono::Utc::now()).unwrap().0;
         loop {
             let s: Value =
                 client.get(format!("{base}/api/billing/subscription")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();

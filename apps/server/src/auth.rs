@@ -20,6 +20,12 @@ pub enum Role {
     Member,
 }
 
+/// How long a session may be kept alive by refreshing, unless `JWT_MAX_SESSION_SECS` says otherwise.
+pub const DEFAULT_MAX_SESSION_SECS: i64 = 7 * 24 * 3600;
+
+/// How far in the future a token's issue time may lie, for clocks that disagree a little.
+const CLOCK_SKEW_SECS: i64 = 60;
+
 /// The token's claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -29,6 +35,43 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub exp: i64,
+    /// When the session began: the first token's issue time, which refreshing keeps. A token
+    /// without it works until `exp` but cannot be refreshed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+}
+
+/// The `aud` claim, which JWTs may give as one string or a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The lifetimes and the issuer and audience tokens must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPolicy {
+    /// Lifetime of a refreshed token.
+    pub ttl_secs: i64,
+    /// How long after expiry a token may still be refreshed.
+    pub refresh_window_secs: i64,
+    /// How long after its first token (`iat`) a session may still be refreshed.
+    pub max_session_secs: i64,
+    /// `iss` every token must carry, when set.
+    pub issuer: Option<String>,
+    /// `aud` every token must carry, when set; without it, tokens that carry an audience are refused.
+    pub audience: Option<String>,
+}
+
+impl Default for TokenPolicy {
+    fn default() -> Self {
+        Self { ttl_secs: 3600, refresh_window_secs: 1800, max_session_secs: DEFAULT_MAX_SESSION_SECS, issuer: None, audience: None }
+    }
 }
 
 /// Why a token was refused; never says more than the category.
@@ -44,27 +87,27 @@ pub enum AuthError {
     NotConfigured,
     #[error("this action needs the owner or admin role")]
     NotOwner,
+    #[error("this token has no issue time (iat), so it cannot be refreshed; sign in again")]
+    NotRefreshable,
+    #[error("the session is older than the longest session allowed; sign in again")]
+    SessionExpired,
 }
 
 /// Verifies and issues tokens.
 pub struct TokenAuthority {
     secret: Option<SecretString>,
-    ttl_secs: i64,
-    refresh_window_secs: i64,
+    policy: TokenPolicy,
 }
 
 impl std::fmt::Debug for TokenAuthority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenAuthority")
-            .field("configured", &self.secret.is_some())
-            .field("ttl_secs", &self.ttl_secs)
-            .finish_non_exhaustive()
+        f.debug_struct("TokenAuthority").field("configured", &self.secret.is_some()).field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
 impl TokenAuthority {
-    pub fn new(secret: Option<SecretString>, ttl_secs: i64, refresh_window_secs: i64) -> Self {
-        Self { secret, ttl_secs, refresh_window_secs }
+    pub fn new(secret: Option<SecretString>, policy: TokenPolicy) -> Self {
+        Self { secret, policy }
     }
 
     /// Fails when no secret is configured, so callers can answer 503 before looking at the request.
@@ -79,11 +122,20 @@ impl TokenAuthority {
         self.secret.as_ref().map(|s| s.expose_secret().as_bytes()).ok_or(AuthError::NotConfigured)
     }
 
-    /// Decodes a token checking the signature only; expiry is judged by the caller.
+    /// Decodes a token checking the signature, issuer and audience; expiry is judged by the caller.
     fn claims(&self, token: &str) -> Result<Claims, AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
-        validation.required_spec_claims = ["exp".to_owned()].into_iter().collect();
+        let mut required = vec!["exp"];
+        if let Some(issuer) = &self.policy.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        if let Some(audience) = &self.policy.audience {
+            validation.set_audience(&[audience]);
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
         decode::<Claims>(token, &DecodingKey::from_secret(self.secret()?), &validation).map(|d| d.claims).map_err(|_| AuthError::Invalid)
     }
 
@@ -99,28 +151,60 @@ impl TokenAuthority {
         AuthUser::try_from(claims)
     }
 
-    /// A fresh token for a valid one, or for one that expired less than the refresh window ago (EC-19).
+    /// A fresh token for a valid one, or for one that expired less than the refresh window ago
+    /// (EC-19). The new token keeps the session's first issue time, issuer and audience, and
+    /// never outlives the session, so refreshing cannot keep a stolen token alive forever.
     ///
     /// # Errors
-    /// [`AuthError`] when the token is invalid or expired for longer than the window.
+    /// [`AuthError`] when the token is invalid, expired for longer than the window, has no issue
+    /// time, or belongs to a session older than the maximum.
     pub fn refresh(&self, token: &str, now: DateTime<Utc>) -> Result<(String, i64), AuthError> {
         let claims = self.claims(token)?;
-        if claims.exp + self.refresh_window_secs <= now.timestamp() {
+        let now = now.timestamp();
+        if claims.exp.saturating_add(self.policy.refresh_window_secs) <= now {
             return Err(AuthError::Expired);
         }
         AuthUser::try_from(claims.clone())?;
-        self.issue(Claims { exp: now.timestamp() + self.ttl_secs, ..claims })
+        let session_end = self.session_end(&claims, now)?;
+        self.sign(&Claims { exp: now.saturating_add(self.policy.ttl_secs).min(session_end), ..claims })
     }
 
-    /// Signs `claims`; used by refresh and by tests.
+    /// When the token's session stops being refreshable.
+    fn session_end(&self, claims: &Claims, now: i64) -> Result<i64, AuthError> {
+        let issued = claims.iat.ok_or(AuthError::NotRefreshable)?;
+        if issued > now.saturating_add(CLOCK_SKEW_SECS) {
+            return Err(AuthError::Invalid);
+        }
+        let end = issued.saturating_add(self.policy.max_session_secs);
+        if end <= now {
+            return Err(AuthError::SessionExpired);
+        }
+        Ok(end)
+    }
+
+    /// Signs the first token of a session: `iat` is `now` and the configured issuer and audience
+    /// are filled in, unless `claims` already carries them.
     ///
     /// # Errors
     /// [`AuthError::NotConfigured`] without a secret.
-    pub fn issue(&self, claims: Claims) -> Result<(String, i64), AuthError> {
-        let exp = claims.exp;
+    pub fn issue(&self, claims: Claims, now: DateTime<Utc>) -> Result<(String, i64), AuthError> {
+        let claims = Claims {
+            iat: claims.iat.or(Some(now.timestamp())),
+            iss: claims.iss.or_else(|| self.policy.issuer.clone()),
+            aud: claims.aud.or_else(|| self.policy.audience.clone().map(Audience::One)),
+            ..claims
+        };
+        self.sign(&claims)
+    }
+
+    /// Signs `claims` exactly as given; used by refresh and by tests.
+    ///
+    /// # Errors
+    /// [`AuthError::NotConfigured`] without a secret.
+    pub fn sign(&self, claims: &Claims) -> Result<(String, i64), AuthError> {
         let token =
-            encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(self.secret()?)).map_err(|_| AuthError::Invalid)?;
-        Ok((token, exp))
+            encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(self.secret()?)).map_err(|_| AuthError::Invalid)?;
+        Ok((token, claims.exp))
     }
 }
 
@@ -203,51 +287,4 @@ impl FromRequest for AuthUser {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn authority() -> TokenAuthority {
-        TokenAuthority::new(Some(SecretString::from("test-secret")), 3600, 1800)
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000, 0).single().unwrap()
-    }
-
-    fn token(exp_offset: i64) -> String {
-        let claims =
-            Claims { sub: "u_1".into(), org_id: "org_1".into(), role: Role::Owner, email: None, exp: now().timestamp() + exp_offset };
-        authority().issue(claims).unwrap().0
-    }
-
-    #[test]
-    fn valid_token_yields_the_user_and_organization() {
-        let user = authority().verify(&token(60), now()).unwrap();
-        assert_eq!((user.org.as_str(), user.role), ("org_1", Role::Owner));
-    }
-
-    #[test]
-    fn expired_or_foreign_tokens_are_refused() {
-        assert_eq!(authority().verify(&token(-1), now()), Err(AuthError::Expired));
-        let other = TokenAuthority::new(Some(SecretString::from("other")), 3600, 1800);
-        assert_eq!(other.verify(&token(60), now()), Err(AuthError::Invalid));
-        assert_eq!(TokenAuthority::new(None, 1, 1).verify(&token(60), now()), Err(AuthError::NotConfigured));
-    }
-
-    #[test]
-    fn owners_and_admins_pass_the_owner_check_and_members_do_not() {
-        let user = |role| AuthUser { user_id: "u".into(), org: OrgId::parse("org_1").unwrap(), role, email: None };
-        assert_eq!(user(Role::Owner).require_owner(), Ok(()));
-        assert_eq!(user(Role::Admin).require_owner(), Ok(()));
-        assert_eq!(user(Role::Member).require_owner(), Err(AuthError::NotOwner));
-    }
-
-    #[test]
-    fn refresh_accepts_recently_expired_tokens_only() {
-        let (fresh, exp) = authority().refresh(&token(-1700), now()).unwrap();
-        assert_eq!(exp, now().timestamp() + 3600);
-        assert!(authority().verify(&fresh, now()).is_ok());
-        assert_eq!(authority().refresh(&token(-1800), now()), Err(AuthError::Expired));
-    }
-}
+mod tests;

@@ -24,6 +24,9 @@ pub enum ApiError {
     InvalidPayload,
     #[error("the body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// The request body did not arrive within `BODY_READ_TIMEOUT_SECS`.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("too many failed webhook deliveries from this address")]
     TooManyFailures,
     #[error("webhooks are not configured on this server")]
@@ -98,6 +101,7 @@ fn classify(e: &ApiError) -> (StatusCode, &'static str, String) {
         ApiError::InvalidSignature(_) => (StatusCode::BAD_REQUEST, "invalid_signature", "the webhook signature is not valid".into()),
         ApiError::InvalidPayload => (StatusCode::BAD_REQUEST, "invalid_payload", e.to_string()),
         ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.to_string()),
+        ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", e.to_string()),
         ApiError::TooManyFailures => (StatusCode::TOO_MANY_REQUESTS, "too_many_failures", e.to_string()),
         ApiError::WebhooksNotConfigured => (StatusCode::SERVICE_UNAVAILABLE, "webhooks_not_configured", e.to_string()),
         ApiError::Intake(IntakeError::Ledger(l)) => ledger(l),
@@ -113,7 +117,9 @@ fn classify(e: &ApiError) -> (StatusCode, &'static str, String) {
 
 fn auth(a: AuthError) -> (StatusCode, &'static str, String) {
     let status = match a {
-        AuthError::Missing | AuthError::Invalid | AuthError::Expired => StatusCode::UNAUTHORIZED,
+        AuthError::Missing | AuthError::Invalid | AuthError::Expired | AuthError::NotRefreshable | AuthError::SessionExpired => {
+            StatusCode::UNAUTHORIZED
+        }
         AuthError::NotOwner => StatusCode::FORBIDDEN,
         AuthError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
     };
@@ -121,6 +127,8 @@ fn auth(a: AuthError) -> (StatusCode, &'static str, String) {
         AuthError::Missing => "missing_token",
         AuthError::Invalid => "invalid_token",
         AuthError::Expired => "token_expired",
+        AuthError::NotRefreshable => "token_not_refreshable",
+        AuthError::SessionExpired => "session_expired",
         AuthError::NotOwner => "forbidden",
         AuthError::NotConfigured => "auth_not_configured",
     };
@@ -251,6 +259,10 @@ impl ResponseError for ApiError {
             tracing::error!(error = %cause_chain(self), code, "request failed");
         }
         let mut response = HttpResponse::build(status);
+        if matches!(self, ApiError::RequestTimeout) {
+            // The rest of a late body may still be on its way; closing is the only way to stop it.
+            response.force_close();
+        }
         if let ApiError::Billing(BillingError::Transition(TransitionError::PlanChangeRateLimited { retry_after })) = self {
             let secs = (*retry_after - chrono::Utc::now()).num_seconds().max(1);
             response.insert_header(("Retry-After", secs.to_string()));

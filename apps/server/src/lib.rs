@@ -2,6 +2,8 @@
 
 pub mod adapters;
 pub mod auth;
+pub mod body_deadline;
+pub mod client_ip;
 pub mod config;
 pub mod dto;
 pub mod error;
@@ -9,6 +11,7 @@ pub mod limiter;
 pub mod metrics;
 pub mod notifier;
 pub mod quote;
+pub mod readiness;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -15,12 +16,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapters::{open_store, MeteredPayments, UnconfiguredPayments};
-use crate::auth::TokenAuthority;
+use crate::auth::{TokenAuthority, TokenPolicy};
+use crate::body_deadline::BodyReadTimeout;
+use crate::client_ip::TrustedProxies;
 use crate::config::Settings;
-use crate::limiter::FailureLimiter;
+use crate::limiter::{FailureLimiter, DEFAULT_MAX_TRACKED};
 use crate::metrics::Metrics;
 use crate::notifier::{LogNotifier, WebhookNotifier};
 use crate::quote::QuoteSigner;
+use crate::readiness::Readiness;
 use crate::state::{AppState, Repo};
 use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Cadence};
 
@@ -106,24 +110,63 @@ fn notifier(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dy
     }
 }
 
+/// What is missing or unsafe in `settings`, one warning each; logged at start.
+fn unconfigured(settings: &Settings) -> Vec<&'static str> {
+    let checks = [
+        (
+            settings.notify_webhook_url.is_none(),
+            "NOTIFY_WEBHOOK_URL is not set: notices (failed payments, cancellations, ...) are only logged",
+        ),
+        (
+            settings.notify_webhook_url.is_some() && settings.notify_webhook_secret.is_none(),
+            "NOTIFY_WEBHOOK_SECRET is not set: notices are POSTed to NOTIFY_WEBHOOK_URL unsigned, so the receiver cannot tell them from forgeries",
+        ),
+        (settings.stripe_secret_key.is_none(), "STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured"),
+        (settings.stripe_webhook_secrets.is_empty(), "STRIPE_WEBHOOK_SECRET is not set: webhook deliveries answer 503 webhooks_not_configured"),
+        (settings.jwt_secret.is_none(), "JWT_SECRET is not set: API requests answer 503 auth_not_configured"),
+    ];
+    checks.into_iter().filter_map(|(applies, warning)| applies.then_some(warning)).collect()
+}
+
 fn report_unconfigured(settings: &Settings) {
-    if settings.notify_webhook_url.is_none() {
-        tracing::warn!("NOTIFY_WEBHOOK_URL is not set: notices (failed payments, cancellations, ...) are only logged");
-    }
-    if settings.stripe_secret_key.is_none() {
-        tracing::warn!("STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured");
-    }
-    if settings.stripe_webhook_secrets.is_empty() {
-        tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: webhook deliveries answer 503 webhooks_not_configured");
-    }
-    if settings.jwt_secret.is_none() {
-        tracing::warn!("JWT_SECRET is not set: API requests answer 503 auth_not_configured");
+    for warning in unconfigured(settings) {
+        tracing::warn!("{warning}");
     }
     for (plan, price) in &settings.stripe_prices {
         if price.is_none() {
             tracing::warn!(plan = %plan, "no Stripe price configured: the plan cannot be bought");
         }
     }
+}
+
+/// The token lifetimes, issuer and audience from configuration.
+fn token_policy(settings: &Settings) -> TokenPolicy {
+    TokenPolicy {
+        ttl_secs: settings.jwt_ttl_secs,
+        refresh_window_secs: settings.jwt_refresh_window_secs,
+        max_session_secs: settings.jwt_max_session_secs,
+        issuer: settings.jwt_issuer.clone(),
+        audience: settings.jwt_audience.clone(),
+    }
+}
+
+/// The HTTP server on `listener`, with every request body under the read deadline.
+fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: BodyReadTimeout) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(crate::body_deadline::enforce))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(body_read_timeout)
+            .app_data(crate::routes::json_config())
+            .app_data(crate::routes::query_config())
+            .configure(crate::routes::configure)
+            .default_service(web::to(crate::routes::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
 }
 
 impl Application {
@@ -140,6 +183,7 @@ impl Application {
     /// # Errors
     /// When the store, the catalog or the listener cannot be set up.
     pub async fn build_with(settings: Settings, cadence: Cadence) -> anyhow::Result<Self> {
+        settings.validate()?;
         report_unconfigured(&settings);
         let metrics = Metrics::new().context("metrics cannot be registered")?;
         let rules = Arc::new(rules(&settings)?);
@@ -169,30 +213,22 @@ impl Application {
             intake: WebhookIntake::new(repo, ledger.clone(), clock.clone(), rules.clone()),
             ledger: ledger.clone(),
             rules,
-            auth: TokenAuthority::new(settings.jwt_secret.clone(), settings.jwt_ttl_secs, settings.jwt_refresh_window_secs),
+            auth: TokenAuthority::new(settings.jwt_secret.clone(), token_policy(&settings)),
             quotes: QuoteSigner::new(settings.jwt_secret.as_ref()),
             webhook_secrets: settings.stripe_webhook_secrets.iter().cloned().map(WebhookSecret::from).collect(),
             webhook_tolerance: chrono::Duration::seconds(settings.webhook_tolerance_secs),
             metrics: metrics.clone(),
             clock,
-            failures: FailureLimiter::new(20, std::time::Duration::from_secs(60)),
+            failures: FailureLimiter::new(20, Duration::from_secs(60), DEFAULT_MAX_TRACKED),
+            trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            readiness: Readiness::new(Duration::from_secs(1), Duration::from_secs(2)),
+            metrics_token: settings.metrics_token.clone(),
             wake: wake.clone(),
         });
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("BIND_ADDR {} cannot be bound", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(tracing_actix_web::TracingLogger::default())
-                .app_data(state.clone())
-                .app_data(crate::routes::json_config())
-                .app_data(crate::routes::query_config())
-                .configure(crate::routes::configure)
-                .default_service(web::to(crate::routes::not_found))
-        })
-        .listen(listener)?
-        .shutdown_timeout(30)
-        .run();
+        let server = serve(listener, state, BodyReadTimeout(Duration::from_secs(settings.body_read_timeout_secs)))?;
         let stop = CancellationToken::new();
         let instance = uuid::Uuid::new_v4().simple().to_string();
         let mut workers: Vec<JoinHandle<()>> = (0..settings.workers)
@@ -223,5 +259,26 @@ impl Application {
         }
         tracing::info!("billing server stopped");
         Ok(served?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn warns_about_unsigned_notices(settings: &Settings) -> bool {
+        unconfigured(settings).iter().any(|w| w.starts_with("NOTIFY_WEBHOOK_SECRET is not set"))
+    }
+
+    #[test]
+    fn a_notice_url_without_a_signing_secret_is_warned_about() {
+        let mut settings = crate::config::defaults().unwrap();
+        assert!(!warns_about_unsigned_notices(&settings));
+        settings.notify_webhook_url = Some(SecretString::from("https://hooks.example/notices"));
+        assert!(warns_about_unsigned_notices(&settings));
+        settings.notify_webhook_secret = Some(SecretString::from("nsec_fixture"));
+        assert!(!warns_about_unsigned_notices(&settings));
     }
 }

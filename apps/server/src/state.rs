@@ -7,11 +7,14 @@ use billing_core::services::{BillingService, WebhookIntake};
 use billing_core::Rules;
 use billing_stripe::WebhookSecret;
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 
 use crate::auth::TokenAuthority;
+use crate::client_ip::TrustedProxies;
 use crate::limiter::FailureLimiter;
 use crate::metrics::Metrics;
 use crate::quote::QuoteSigner;
+use crate::readiness::Readiness;
 
 pub type Repo = dyn BillingRepository;
 pub type Ledger = dyn WebhookLedger;
@@ -31,7 +34,14 @@ pub struct AppState {
     pub webhook_tolerance: chrono::Duration,
     pub metrics: Metrics,
     pub clock: Arc<Clk>,
+    /// Failed webhook verifications per client address.
     pub failures: FailureLimiter,
+    /// Who the client of a request is, behind the configured proxies.
+    pub trusted_proxies: TrustedProxies,
+    /// The cached database check behind `/readyz`.
+    pub readiness: Readiness,
+    /// The bearer token `/metrics` requires, when set.
+    pub metrics_token: Option<SecretString>,
     /// Wakes the event workers as soon as a delivery is recorded.
     pub wake: Arc<tokio::sync::Notify>,
 }

@@ -41,11 +41,40 @@ fn help_lists_every_setting_by_its_environment_variable() {
 
 #[test]
 fn invalid_configuration_stops_the_start_naming_the_variable_and_no_secret() {
-    let out = server().env("BIND_ADDR", "nowhere").env("JWT_SECRET", "jwt-secret-that-must-not-leak").output().unwrap();
+    let out = server().env("BIND_ADDR", "nowhere").env("JWT_SECRET", "jwt-secret-that-must-not-leak-0123456789").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("BIND_ADDR"), "{stderr}");
-    assert!(!stderr.contains("jwt-secret-that-must-not-leak"), "{stderr}");
+    assert!(!stderr.contains("jwt-secret-that-must-not-leak-0123456789"), "{stderr}");
+}
+
+#[test]
+fn a_jwt_secret_shorter_than_32_bytes_stops_the_start_naming_the_variable_and_not_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = server()
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("b.sqlite").display()))
+        .env("JWT_SECRET", "short-jwt-secret-of-31-bytes-xy")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server started with a 31-byte JWT_SECRET");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(stderr.contains("JWT_SECRET") && stderr.contains("32 bytes"), "{stderr}");
+    assert!(!stderr.contains("short-jwt-secret-of-31-bytes-xy"), "{stderr}");
 }
 
 #[test]
@@ -55,7 +84,7 @@ fn sigterm_stops_the_server_cleanly() {
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("b.sqlite").display()))
         .env("LOG_FORMAT", "json")
-        .env("JWT_SECRET", "jwt-secret-that-must-not-leak")
+        .env("JWT_SECRET", "jwt-secret-that-must-not-leak-0123456789")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -83,7 +112,7 @@ fn sigterm_stops_the_server_cleanly() {
     log.extend(lines.map_while(Result::ok));
     assert!(status.success(), "exit status {status}");
     assert!(log.contains("billing server stopped"), "{log}");
-    assert!(!log.contains("jwt-secret-that-must-not-leak"));
+    assert!(!log.contains("jwt-secret-that-must-not-leak-0123456789"));
 }
 
 mod plain_http {

@@ -21,6 +21,9 @@ pub struct FileConfig {
     pub jwt_secret: Option<String>,
     pub jwt_ttl_secs: Option<i64>,
     pub jwt_refresh_window_secs: Option<i64>,
+    pub jwt_max_session_secs: Option<i64>,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
     pub app_base_url: Option<String>,
     pub plans_file: Option<PathBuf>,
     pub workers: Option<usize>,
@@ -32,6 +35,9 @@ pub struct FileConfig {
     pub notify_webhook_secret: Option<String>,
     pub stripe_timeout_secs: Option<u64>,
     pub stripe_max_retries: Option<u32>,
+    pub trusted_proxies: Option<String>,
+    pub body_read_timeout_secs: Option<u64>,
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for FileConfig {

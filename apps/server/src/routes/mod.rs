@@ -37,11 +37,15 @@ pub async fn not_found() -> Result<actix_web::HttpResponse, crate::error::ApiErr
     Err(crate::error::ApiError::NotFound)
 }
 
-/// Malformed JSON bodies answer the same JSON error shape as everything else.
+/// Malformed JSON bodies answer the same JSON error shape as everything else; a body that did
+/// not arrive within the deadline answers 408.
 pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|err, _| crate::error::ApiError::InvalidRequest(format!("the body is not valid for this endpoint: {err}")).into())
+    web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| match &err {
+        actix_web::error::JsonPayloadError::Payload(e) if crate::body_deadline::is_timeout(e) => {
+            crate::error::ApiError::RequestTimeout.into()
+        }
+        _ => crate::error::ApiError::InvalidRequest(format!("the body is not valid for this endpoint: {err}")).into(),
+    })
 }
 
 /// Malformed query strings, likewise.

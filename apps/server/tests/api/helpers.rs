@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use billing_server::auth::{Claims, Role, TokenAuthority};
+use billing_server::auth::{Claims, Role, TokenAuthority, TokenPolicy};
 use billing_server::config::{DatabaseConfig, Settings};
 use billing_server::startup::Application;
 use billing_server::workers::Cadence;
@@ -13,7 +13,8 @@ use wiremock::MockServer;
 
 pub const WEBHOOK_SECRET: &str = "whsec_fixture-NOT-A-REAL-SECRET";
 pub const OLD_WEBHOOK_SECRET: &str = "whsec_fixture-OLD-ROTATED-SECRET";
-pub const JWT_SECRET: &str = "test-jwt-secret";
+/// At least 32 bytes, as the server requires.
+pub const JWT_SECRET: &str = "test-jwt-secret-NOT-A-REAL-SECRET-0123456789";
 
 /// Which store a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,12 @@ pub async fn spawn_on(database: DatabaseConfig, dir: Option<tempfile::TempDir>, 
     spawn_configured(database, dir, stripe_key, |_| {}).await
 }
 
+/// An app on the embedded store with `configure` adjusting its settings.
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database, dir) = database(Store::Sqlite).await;
+    spawn_configured(database, dir, true, configure).await
+}
+
 /// Like [`spawn_on`], with `configure` adjusting the settings before the app is built.
 pub async fn spawn_configured(
     database: DatabaseConfig,
@@ -97,11 +104,20 @@ pub async fn spawn_configured(
     TestApp { address, client: reqwest::Client::new(), stripe, database, _dir: dir }
 }
 
-/// A token for `org` with `role`, expiring `exp_in` seconds from now (negative: already expired).
+/// Signs tokens under [`JWT_SECRET`] with the default policy.
+pub fn authority() -> TokenAuthority {
+    TokenAuthority::new(Some(SecretString::from(JWT_SECRET)), TokenPolicy::default())
+}
+
+/// Claims for `org` with `role`, expiring `exp_in` seconds from now, with no issue time yet.
+pub fn claims(org: &str, role: Role, exp_in: i64) -> Claims {
+    let exp = chrono::Utc::now().timestamp() + exp_in;
+    Claims { sub: "user_1".into(), org_id: org.into(), role, email: None, exp, iat: None, iss: None, aud: None }
+}
+
+/// A token for `org` with `role`, issued now, expiring `exp_in` seconds from now (negative: already expired).
 pub fn token(org: &str, role: Role, exp_in: i64) -> String {
-    let authority = TokenAuthority::new(Some(SecretString::from(JWT_SECRET)), 3600, 1800);
-    let claims = Claims { sub: "user_1".into(), org_id: org.into(), role, email: None, exp: chrono::Utc::now().timestamp() + exp_in };
-    authority.issue(claims).unwrap().0
+    authority().issue(claims(org, role, exp_in), chrono::Utc::now()).unwrap().0
 }
 
 /// The fixtures were captured between August and October 2026; this instant of that timeline

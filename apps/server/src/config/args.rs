@@ -1,0 +1,108 @@
+//! The command-line flags and environment variables, parsed by clap; validated by [`super::resolve`].
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Every setting, as a flag or an environment variable. Unset values fall back to the file, then
+/// defaults. Other binaries embed these with `#[command(flatten)]` so they read the same settings.
+#[derive(Parser, Default)]
+#[command(name = "billing-server", about = "Subscription billing for plans sold through Stripe", version)]
+pub struct Args {
+    /// TOML file with the same settings (lowercase keys, e.g. `bind_addr`).
+    #[arg(long, env = "BILLING_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "BIND_ADDR")]
+    pub(crate) bind_addr: Option<String>,
+    /// `postgres://…` for Postgres; `sqlite://PATH` or unset for the embedded store in ./data/.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+    /// Stripe secret key (sk_…); without it, operations that need Stripe answer 503.
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub(crate) stripe_secret_key: Option<String>,
+    /// Stripe API base URL [default: https://api.stripe.com].
+    #[arg(long, env = "STRIPE_API_BASE")]
+    pub(crate) stripe_api_base: Option<String>,
+    /// Webhook signing secrets, comma-separated; all are accepted (rotation).
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub(crate) stripe_webhook_secret: Option<String>,
+    /// Stripe price of the Solo plan.
+    #[arg(long, env = "STRIPE_PRICE_SOLO")]
+    pub(crate) stripe_price_solo: Option<String>,
+    /// Stripe price of the Team plan.
+    #[arg(long, env = "STRIPE_PRICE_TEAM")]
+    pub(crate) stripe_price_team: Option<String>,
+    /// Stripe price of the Enterprise plan.
+    #[arg(long, env = "STRIPE_PRICE_ENTERPRISE")]
+    pub(crate) stripe_price_enterprise: Option<String>,
+    /// HS256 secret for API tokens, at least 32 bytes; without it, API requests answer 503.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub(crate) jwt_secret: Option<String>,
+    /// Lifetime of refreshed tokens in seconds, 1 to 604800 [default: 3600].
+    #[arg(long, env = "JWT_TTL_SECS")]
+    pub(crate) jwt_ttl_secs: Option<i64>,
+    /// How long after expiry a token may still be refreshed, in seconds, 1 to 604800 [default: 1800].
+    #[arg(long, env = "JWT_REFRESH_WINDOW_SECS")]
+    pub(crate) jwt_refresh_window_secs: Option<i64>,
+    /// How long after a session's first token (`iat`) it may still be refreshed, in seconds,
+    /// 60 to 31536000 [default: 604800].
+    #[arg(long, env = "JWT_MAX_SESSION_SECS")]
+    pub(crate) jwt_max_session_secs: Option<i64>,
+    /// `iss` every API token must carry (refreshed tokens keep it); unchecked when unset.
+    #[arg(long, env = "JWT_ISSUER")]
+    pub(crate) jwt_issuer: Option<String>,
+    /// `aud` every API token must carry (refreshed tokens keep it); when unset, tokens with an audience are refused.
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub(crate) jwt_audience: Option<String>,
+    /// Your app's URL, for Checkout and portal return URLs [default: http://localhost:3000].
+    #[arg(long, env = "APP_BASE_URL")]
+    pub(crate) app_base_url: Option<String>,
+    /// Plan catalog override (TOML or JSON).
+    #[arg(long, env = "BILLING_PLANS_FILE")]
+    pub(crate) plans_file: Option<PathBuf>,
+    /// Webhook workers per instance [default: 2].
+    #[arg(long, env = "BILLING_WORKERS")]
+    pub(crate) workers: Option<usize>,
+    /// Days of paid features after a failed payment, 1 to 365 [default: 7].
+    #[arg(long, env = "BILLING_GRACE_DAYS")]
+    pub(crate) grace_days: Option<i64>,
+    /// Processing attempts before an event goes to the dead letter [default: 10].
+    #[arg(long, env = "BILLING_MAX_ATTEMPTS")]
+    pub(crate) max_attempts: Option<u32>,
+    /// Accepted age of a webhook signature in seconds, 1 to 3600 [default: 300].
+    #[arg(long, env = "WEBHOOK_TOLERANCE_SECS")]
+    pub(crate) webhook_tolerance_secs: Option<i64>,
+    /// `json` for JSON logs, anything else for text.
+    #[arg(long, env = "LOG_FORMAT")]
+    pub(crate) log_format: Option<String>,
+    /// URL that receives every notice as a JSON POST; without it, notices are only logged.
+    #[arg(long, env = "NOTIFY_WEBHOOK_URL", hide_env_values = true)]
+    pub(crate) notify_webhook_url: Option<String>,
+    /// Secret that signs notice deliveries (`Billing-Signature`, Stripe's scheme).
+    #[arg(long, env = "NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub(crate) notify_webhook_secret: Option<String>,
+    /// Seconds one Stripe request may take before it counts as timed out, 1 to 300 [default: 10].
+    #[arg(long, env = "STRIPE_TIMEOUT_SECS")]
+    pub(crate) stripe_timeout_secs: Option<u64>,
+    /// Retries of a failed Stripe request after the first attempt, 0 to 10 [default: 2].
+    #[arg(long, env = "STRIPE_MAX_RETRIES")]
+    pub(crate) stripe_max_retries: Option<u32>,
+    /// Proxies whose X-Forwarded-For is believed, as comma-separated CIDR ranges or addresses
+    /// (e.g. 10.0.0.0/8); unset means the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES")]
+    pub(crate) trusted_proxies: Option<String>,
+    /// Seconds a request body may take to arrive before the answer is 408, 1 to 60 [default: 5].
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECS")]
+    pub(crate) body_read_timeout_secs: Option<u64>,
+    /// Bearer token GET /metrics requires; without it, /metrics is open.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub(crate) metrics_token: Option<String>,
+}
+
+// Written by hand: the flags hold secrets as plain strings until they are validated.
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args").field("config", &self.config).finish_non_exhaustive()
+    }
+}
