@@ -91,4 +91,22 @@ mod tests {
         let period = BillingPeriod::new(day(0), day(2)).unwrap();
         assert_eq!(immediate_charge(usd(1), usd(4), period, day(1)), Ok(usd(2 - 1)));
     }
+
+    #[test]
+    fn scaling_rounds_to_the_nearest_unit_with_halves_away_from_zero_in_both_signs() {
+        // Credits can be negative, so both signs must round alike: 66.67 and 1.75 grow, 1.25 shrinks.
+        assert_eq!((scale(100, 2, 3), scale(-100, 2, 3)), (67, -67));
+        assert_eq!((scale(7, 1, 4), scale(-7, 1, 4)), (2, -2));
+        assert_eq!((scale(5, 1, 4), scale(-5, 1, 4)), (1, -1));
+        // Exact halves go away from zero, as Stripe rounds line items.
+        assert_eq!((scale(1, 1, 2), scale(-1, 1, 2)), (1, -1));
+        assert_eq!((scale(-6, 1, 4), scale(-3, 1, 3)), (-2, -1));
+    }
+
+    #[test]
+    fn an_upgrade_before_the_period_starts_costs_the_whole_difference_and_no_more() {
+        let period = BillingPeriod::new(day(0), day(30)).unwrap();
+        assert_eq!(seconds_remaining(period, day(-5)), 30 * 86_400);
+        assert_eq!(immediate_charge(usd(9_900), usd(49_900), period, day(-5)), Ok(usd(40_000)));
+    }
 }

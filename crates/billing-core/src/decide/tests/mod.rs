@@ -1,9 +1,11 @@
 //! Scenario tests of the state machine, one per edge case of the billing runbook.
 
+mod audit;
 mod commands;
 mod invoices;
 mod ordering;
 mod payments;
+mod subscriptions;
 mod timers;
 
 use chrono::{DateTime, Utc};

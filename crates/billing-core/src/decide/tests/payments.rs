@@ -172,3 +172,14 @@ fn a_paid_checkout_for_a_plan_no_longer_in_the_catalog_asks_stripe_what_was_boug
     assert_eq!(d.state.plan(), &plan("free"), "no plan is guessed");
     assert!(d.effects.contains(&crate::effect::Effect::RefetchSubscription(sub("sub_1"))));
 }
+
+#[test]
+fn a_failure_processed_late_grants_paid_features_only_until_its_grace_deadline() {
+    let rules = rules();
+    let failed = || Input::Stripe(event(2, DAY, StripeFact::InvoicePaymentFailed(invoice_fact("in_1", 9_900))));
+    let just_before = apply(&rules, &on_team(&rules), failed(), at(8 * DAY - 1)).state;
+    assert_eq!(just_before.plan(), &plan("team"));
+    // Grace counts from Stripe's failure, so a backlog does not lengthen it.
+    let at_deadline = apply(&rules, &on_team(&rules), failed(), at(8 * DAY)).state;
+    assert_eq!((at_deadline.status(), at_deadline.plan()), (SubscriptionStatus::PastDue, &plan("free")));
+}

@@ -78,3 +78,38 @@ fn entitlements_show_what_applies_after_the_scheduled_change() {
     let later = crate::entitlements::entitlements_at(&rules.catalog, &scheduled, at(31 * DAY));
     assert_eq!(later.plan, plan("solo"));
 }
+
+#[test]
+fn once_grace_has_expired_its_timer_is_no_longer_due() {
+    let rules = rules();
+    let past_due = stripe(&rules, &on_team(&rules), event(2, DAY, StripeFact::InvoicePaymentFailed(invoice_fact("in_1", 9_900))));
+    assert_eq!(next_timer_at(&rules, &past_due), Some(at(8 * DAY)));
+    assert!(due_timers(&rules, &past_due, at(8 * DAY - 1)).is_empty());
+    let suspended = apply(&rules, &past_due, Input::Timer(Timer::GraceExpired), at(8 * DAY)).state;
+    // The state keeps its deadline, but a suspended plan has nothing left to expire.
+    assert_eq!(suspended.grace_until(), Some(at(8 * DAY)));
+    assert_eq!(next_timer_at(&rules, &suspended), None);
+    assert!(due_timers(&rules, &suspended, at(9 * DAY)).is_empty());
+}
+
+#[test]
+fn a_pending_checkout_is_due_exactly_a_day_after_it_opened() {
+    let rules = rules();
+    let opened = Command::CheckoutOpened { session_id: session("cs_1"), plan: plan("team"), customer_id: customer("cus_1"), url: None };
+    let pending = command(&rules, &new_org(), opened, at(100)).state;
+    assert_eq!(next_timer_at(&rules, &pending), Some(at(100 + DAY)));
+    assert!(due_timers(&rules, &pending, at(100 + DAY - 1)).is_empty());
+}
+
+#[test]
+fn a_period_end_in_the_same_second_as_the_newest_snapshot_keeps_that_snapshot_as_the_watermark() {
+    let rules = rules();
+    let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
+    let renewal = event(5, 30 * DAY, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)));
+    let seen = stripe(&rules, &scheduled, renewal.clone());
+    let ended = apply(&rules, &seen, Input::Timer(Timer::PeriodEnd), at(30 * DAY)).state;
+    assert_eq!(ended.plan(), &plan("solo"));
+    // The snapshot's id stays known, so its redelivery is a duplicate rather than a tie to re-read.
+    let again = apply(&rules, &ended, Input::Stripe(renewal), at(30 * DAY + 1));
+    assert_eq!((again.outcome, again.effects.len()), (crate::decide::Outcome::Duplicate, 0));
+}
