@@ -47,3 +47,11 @@ pg-stop:
 # Operator commands on the configured store, e.g. `just admin events list --status dead`.
 admin *ARGS:
     cargo run --release -p billing-admin -- {{ARGS}}
+
+# Chaos run: two instances, one killed, the database crashed, duplicates; prints the verdict line (see docs/reliability.md).
+chaos *ARGS:
+    cargo build --release -p billing-server && cargo run --release -p billing-chaos -- {{ARGS}}
+
+# A million generated inputs each to the signature parser, the event decoder and the token parser (see docs/reliability.md).
+fuzz *ARGS:
+    cargo run --release -p billing-fuzz -- {{ARGS}}

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use billing_core::ports::{LedgerEntry, LedgerFilter, RecordOutcome};
+use billing_core::ports::{LedgerEntry, LedgerFilter};
+use billing_core::services::IntakeOutcome;
 use billing_core::StripeEventId;
 use billing_stripe::{EventListFilter, EventPage, DEFAULT_API_VERSION, HANDLED_EVENT_TYPES};
 use chrono::{DateTime, Utc};
@@ -154,8 +155,10 @@ async fn record_page(admin: &Admin, page: EventPage, report: &mut RecoveryReport
         }
         report.unfinished_before = Some(report.unfinished_before.map_or(created, |oldest| oldest.min(created)));
         match intake.record(event.envelope.into_fetched(event.payload)).await? {
-            RecordOutcome::Recorded => report.recorded += 1,
-            RecordOutcome::Duplicate => report.already_recorded += 1,
+            IntakeOutcome::Recorded => report.recorded += 1,
+            IntakeOutcome::Duplicate => report.already_recorded += 1,
+            // The recovery intake accepts both modes, so nothing is ever refused for its mode.
+            IntakeOutcome::IgnoredForMode { .. } => {}
         }
     }
     Ok(())

@@ -28,6 +28,8 @@ pub struct Report {
     pub refused: usize,
     pub rounds: usize,
     pub unacknowledged: usize,
+    /// Valid deliveries answered 429: must stay zero, whatever else the address sent.
+    pub rate_limited: usize,
 }
 
 /// Event indexes in delivery order: every event once, `duplicates` of them twice, shuffled.
@@ -38,7 +40,7 @@ pub fn plan(events: usize, duplicates: f64, rng: &mut StdRng) -> Vec<usize> {
     order
 }
 
-async fn send(client: &reqwest::Client, port: u16, event: &Event) -> bool {
+async fn send(client: &reqwest::Client, port: u16, event: &Event) -> Option<u16> {
     let header = billing_stripe::generate_test_header(&event.body, WEBHOOK_SECRET, chrono::Utc::now().timestamp());
     let sent = client
         .post(format!("http://127.0.0.1:{port}/api/webhooks/stripe"))
@@ -47,17 +49,18 @@ async fn send(client: &reqwest::Client, port: u16, event: &Event) -> bool {
         .body(event.body.clone())
         .send()
         .await;
-    sent.is_ok_and(|r| r.status().as_u16() == 200)
+    sent.ok().map(|r| r.status().as_u16())
 }
 
 /// Sends `batch` spread over `ports`, returning the deliveries that got no 200.
-async fn send_batch(client: &reqwest::Client, events: &[Event], batch: Vec<(usize, u16)>) -> Vec<usize> {
-    stream::iter(batch)
+async fn send_batch(client: &reqwest::Client, events: &[Event], batch: Vec<(usize, u16)>, report: &mut Report) -> Vec<usize> {
+    let answers: Vec<(usize, Option<u16>)> = stream::iter(batch)
         .map(|(i, port)| async move { (i, send(client, port, &events[i]).await) })
         .buffer_unordered(IN_FLIGHT)
-        .filter_map(|(i, ok)| async move { (!ok).then_some(i) })
         .collect()
-        .await
+        .await;
+    report.rate_limited += answers.iter().filter(|(_, status)| *status == Some(429)).count();
+    answers.into_iter().filter(|(_, status)| *status != Some(200)).map(|(i, _)| i).collect()
 }
 
 /// Delivers `order`, killing instance 0 at 30 % and crashing the database at 60 %.
@@ -96,7 +99,7 @@ pub async fn run(
             println!("database crashing (immediate stop) after {done} deliveries");
             tokio::task::spawn_blocking(move || cluster.crash_and_restart())
         });
-        pending.extend(send_batch(&client, events, batch).await);
+        pending.extend(send_batch(&client, events, batch, &mut report).await);
         if let Some(crash) = crash {
             crash.await??;
             println!("database restarted");
@@ -124,7 +127,7 @@ async fn resend(
         tokio::time::sleep(Duration::from_secs(1)).await;
         let batch: Vec<(usize, u16)> = pending.iter().map(|&i| (i, instances[rng.gen_range(0..2)].port)).collect();
         report.attempts += batch.len();
-        pending = send_batch(client, events, batch).await;
+        pending = send_batch(client, events, batch, report).await;
     }
     report.unacknowledged = pending.len();
 }

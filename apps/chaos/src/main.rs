@@ -5,6 +5,7 @@
 //! in another state than its newest snapshot's.
 
 mod deliver;
+mod hostile;
 mod servers;
 mod stream;
 mod verdict;
@@ -33,6 +34,9 @@ struct Args {
     /// Seed of the stream, the delivery order and the instance choice; random when omitted.
     #[arg(long)]
     seed: Option<u64>,
+    /// Mix forged, oversized and slow-drip requests into the deliveries.
+    #[arg(long)]
+    hostile: bool,
     /// Seconds to wait for the ledger to drain after the last acknowledgement.
     #[arg(long, default_value_t = 600)]
     drain_secs: u64,
@@ -55,8 +59,16 @@ async fn main() -> anyhow::Result<()> {
     let (events, expected) = stream::generate(&stream::Templates::load()?, args.orgs, args.events, &mut rng);
     let order = deliver::plan(events.len(), args.duplicates, &mut rng);
     println!("seed={seed} events={} orgs={} deliveries={}", events.len(), expected.len(), order.len());
+    let attack = args.hostile.then(|| hostile::Attack::start(&[instances[0].port, instances[1].port], 20));
     let report = deliver::run(&events, order, &mut instances, cluster.clone(), &mut rng).await?;
     println!("{report:?}");
+    let mut hostile_accepted = 0;
+    if let Some(attack) = attack {
+        let tally = attack.stop().await;
+        println!("{tally:?}");
+        hostile_accepted = tally.forged_accepted.load(std::sync::atomic::Ordering::Relaxed)
+            + tally.oversized_accepted.load(std::sync::atomic::Ordering::Relaxed);
+    }
     let pool = sqlx::PgPool::connect(&url).await?;
     let open = verdict::drain(&pool, Duration::from_secs(args.drain_secs)).await?;
     let v = verdict::check(&pool, &events, &expected).await?;
@@ -66,14 +78,15 @@ async fn main() -> anyhow::Result<()> {
         println!("  {line}");
     }
     println!(
-        "seed={seed} secs={:.0} unacknowledged={} still_open={open} lost={} double_applied={} mismatched={}",
+        "seed={seed} secs={:.0} unacknowledged={} rate_limited_valid={} hostile_accepted={hostile_accepted} still_open={open} lost={} double_applied={} mismatched={}",
         started.elapsed().as_secs_f64(),
         report.unacknowledged,
+        report.rate_limited,
         v.lost,
         v.double_applied,
         v.mismatched
     );
-    if !v.clean() || report.unacknowledged > 0 || open > 0 {
+    if !v.clean() || report.unacknowledged > 0 || report.rate_limited > 0 || hostile_accepted > 0 || open > 0 {
         std::process::exit(1);
     }
     Ok(())

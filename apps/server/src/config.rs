@@ -50,6 +50,10 @@ pub struct Settings {
     pub grace_days: i64,
     /// Processing attempts before an event is dead-lettered.
     pub max_attempts: u32,
+    /// How long after its receipt an event failing for transient causes is retried, in seconds.
+    pub retry_horizon_secs: u64,
+    /// How long one Postgres statement may run before it is cancelled, in seconds.
+    pub database_statement_timeout_secs: u64,
     pub webhook_tolerance_secs: i64,
     pub log_json: bool,
     /// Where notices are POSTed; a secret, since such URLs often carry a token.
@@ -94,6 +98,9 @@ pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {reason}")]
     File { path: PathBuf, reason: String },
 }
+
+/// Stripe's own retry horizon: it retries an unacknowledged webhook for three days.
+const DEFAULT_RETRY_HORIZON_SECS: u64 = 3 * 24 * 3600;
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { var, reason: reason.into() }
@@ -201,6 +208,8 @@ pub(crate) fn resolve(mut args: Args, mut file: FileConfig) -> Result<Settings, 
         workers: positive("BILLING_WORKERS", args.workers.or(file.workers).unwrap_or(2))?,
         grace_days: args.grace_days.or(file.grace_days).unwrap_or(7),
         max_attempts: positive("BILLING_MAX_ATTEMPTS", args.max_attempts.or(file.max_attempts).unwrap_or(10))?,
+        retry_horizon_secs: args.retry_horizon_secs.or(file.retry_horizon_secs).unwrap_or(DEFAULT_RETRY_HORIZON_SECS),
+        database_statement_timeout_secs: args.database_statement_timeout_secs.or(file.database_statement_timeout_secs).unwrap_or(30),
         webhook_tolerance_secs: args
             .webhook_tolerance_secs
             .or(file.webhook_tolerance_secs)

@@ -8,6 +8,8 @@ pub struct Metrics {
     registry: Registry,
     pub webhooks_received: IntCounterVec,
     pub webhooks_duplicate: IntCounterVec,
+    pub webhooks_mode_mismatch: IntCounterVec,
+    pub tenant_disagreements: IntCounterVec,
     pub webhooks_invalid_signature: IntCounterVec,
     pub webhooks_finished: IntCounterVec,
     pub webhook_processing_seconds: HistogramVec,
@@ -16,6 +18,7 @@ pub struct Metrics {
     pub stripe_calls: IntCounterVec,
     pub stripe_call_seconds: HistogramVec,
     pub notices: IntCounterVec,
+    pub worker_panics: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -47,6 +50,18 @@ impl Metrics {
         Ok(Self {
             webhooks_received: counter(&r, "billing_webhooks_received_total", "Verified webhook deliveries recorded", &["type"])?,
             webhooks_duplicate: counter(&r, "billing_webhooks_duplicate_total", "Deliveries of events already recorded", &["type"])?,
+            webhooks_mode_mismatch: counter(
+                &r,
+                "billing_webhooks_mode_mismatch_total",
+                "Verified deliveries of the other Stripe mode (test events on a live server or the reverse), acknowledged and ignored",
+                &["received"],
+            )?,
+            tenant_disagreements: counter(
+                &r,
+                "billing_webhook_tenant_disagreements_total",
+                "Events naming another organization than the owner of their Stripe customer; applied to the owner",
+                &["type"],
+            )?,
             webhooks_invalid_signature: counter(
                 &r,
                 "billing_webhooks_invalid_signature_total",
@@ -70,6 +85,12 @@ impl Metrics {
             )?,
             stripe_call_seconds: histogram(&r, "billing_stripe_call_seconds", "Stripe API call latency", &["operation"])?,
             notices: counter(&r, "billing_notices_total", "Notice delivery attempts by outcome", &["outcome"])?,
+            worker_panics: counter(
+                &r,
+                "billing_worker_panics_total",
+                "Panics caught in background workers, which carried on",
+                &["worker"],
+            )?,
             registry: r,
         })
     }

@@ -9,13 +9,16 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use billing_core::ports::{Clock, EventDecoder, Notifier, PaymentProvider, SystemClock};
 use billing_core::retry::RetryPolicy;
-use billing_core::services::{BillingService, EventProcessor, NotificationDispatcher, ReturnUrls, WebhookIntake};
+use billing_core::services::{
+    BillingService, EventProcessor, NotificationDispatcher, ReturnUrls, StripeMode, TenantDisagreement, WebhookIntake,
+};
 use billing_core::{Catalog, InstallationId, PlanId, Policy, Rules, StripePriceId};
 use billing_stripe::{StripeClient, StripeConfig, StripeEventDecoder, WebhookSecret};
+use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::adapters::{open_store, MeteredPayments, UnconfiguredPayments};
+use crate::adapters::{open_store_with, MeteredPayments, UnconfiguredPayments};
 use crate::auth::{TokenAuthority, TokenPolicy};
 use crate::body_deadline::BodyReadTimeout;
 use crate::client_ip::TrustedProxies;
@@ -121,7 +124,10 @@ fn unconfigured(settings: &Settings) -> Vec<&'static str> {
             settings.notify_webhook_url.is_some() && settings.notify_webhook_secret.is_none(),
             "NOTIFY_WEBHOOK_SECRET is not set: notices are POSTed to NOTIFY_WEBHOOK_URL unsigned, so the receiver cannot tell them from forgeries",
         ),
-        (settings.stripe_secret_key.is_none(), "STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured"),
+        (
+            settings.stripe_secret_key.is_none(),
+            "STRIPE_SECRET_KEY is not set: operations that need Stripe answer 503 stripe_not_configured, and webhooks of both live and test mode are accepted",
+        ),
         (settings.stripe_webhook_secrets.is_empty(), "STRIPE_WEBHOOK_SECRET is not set: webhook deliveries answer 503 webhooks_not_configured"),
         (settings.jwt_secret.is_none(), "JWT_SECRET is not set: API requests answer 503 auth_not_configured"),
     ];
@@ -137,6 +143,14 @@ fn report_unconfigured(settings: &Settings) {
             tracing::warn!(plan = %plan, "no Stripe price configured: the plan cannot be bought");
         }
     }
+}
+
+/// How long failing events are retried: `BILLING_MAX_ATTEMPTS` attempts for causes that lie with
+/// the event, and until `BILLING_RETRY_HORIZON_SECS` after receipt for outages.
+fn retry_policy(settings: &Settings) -> RetryPolicy {
+    let defaults = RetryPolicy::default();
+    let horizon = i64::try_from(settings.retry_horizon_secs).ok().and_then(chrono::Duration::try_seconds).unwrap_or(defaults.horizon);
+    RetryPolicy { max_attempts: settings.max_attempts, horizon, ..defaults }
 }
 
 /// The token lifetimes, issuer and audience from configuration.
@@ -169,6 +183,31 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: B
     Ok(server)
 }
 
+/// The Stripe mode of the configured key: events of the other mode are acknowledged and ignored.
+/// Without a key both are accepted, which start-up reports.
+pub fn stripe_mode(settings: &Settings) -> Option<StripeMode> {
+    let key = settings.stripe_secret_key.as_ref()?;
+    // Secret (`sk_`) and restricted (`rk_`) keys name their mode second: `sk_live_…`, `rk_test_…`.
+    let mut parts = key.expose_secret().splitn(3, '_');
+    match (parts.next(), parts.next()) {
+        (Some("sk" | "rk"), Some("live")) => Some(StripeMode::Live),
+        (Some("sk" | "rk"), Some("test")) => Some(StripeMode::Test),
+        _ => None,
+    }
+}
+
+/// Counts and logs an event that names another organization than its customer's owner.
+fn tenant_watch(metrics: &Metrics) -> impl Fn(&TenantDisagreement) + Send + Sync + 'static {
+    let metrics = metrics.clone();
+    move |d| {
+        metrics.tenant_disagreements.with_label_values(&[&d.event_type]).inc();
+        tracing::warn!(
+            event_id = %d.event_id, event_type = %d.event_type, customer = %d.customer, owner = %d.owner, named = %d.named,
+            "event names another organization than its customer's owner; applied to the owner"
+        );
+    }
+}
+
 impl Application {
     /// Builds everything and binds `settings.bind_addr` (port 0 picks a free port).
     ///
@@ -187,22 +226,27 @@ impl Application {
         report_unconfigured(&settings);
         let metrics = Metrics::new().context("metrics cannot be registered")?;
         let rules = Arc::new(rules(&settings)?);
-        let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
+        let statement_timeout = Duration::from_secs(settings.database_statement_timeout_secs);
+        let (repo, ledger) =
+            open_store_with(&settings.database, statement_timeout).await.context("DATABASE_URL: the store cannot be opened")?;
         let installation = installation_id(repo.as_ref()).await?;
         let payments = payments(&settings, &metrics, &installation)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let urls = return_urls(&settings);
         let billing = Arc::new(BillingService::new(repo.clone(), payments.clone(), clock.clone(), rules.clone(), urls));
         let decoder: Arc<dyn EventDecoder> = Arc::new(StripeEventDecoder::new());
-        let processor = Arc::new(EventProcessor::new(
-            repo.clone(),
-            ledger.clone(),
-            payments.clone(),
-            decoder,
-            clock.clone(),
-            rules.clone(),
-            RetryPolicy { max_attempts: settings.max_attempts, ..RetryPolicy::default() },
-        ));
+        let processor = Arc::new(
+            EventProcessor::new(
+                repo.clone(),
+                ledger.clone(),
+                payments.clone(),
+                decoder,
+                clock.clone(),
+                rules.clone(),
+                retry_policy(&settings),
+            )
+            .on_tenant_disagreement(tenant_watch(&metrics)),
+        );
         let notifier = notifier(&settings, clock.clone())?;
         let dispatcher = Arc::new(
             NotificationDispatcher::new(repo.clone(), notifier, clock.clone()).with_retry(cadence.notice_retry, chrono::Duration::hours(6)),
@@ -210,7 +254,9 @@ impl Application {
         let wake = Arc::new(tokio::sync::Notify::new());
         let state = web::Data::new(AppState {
             billing: billing.clone(),
-            intake: WebhookIntake::new(repo, ledger.clone(), clock.clone(), rules.clone()),
+            intake: WebhookIntake::new(repo, ledger.clone(), clock.clone(), rules.clone())
+                .expecting_mode(stripe_mode(&settings))
+                .on_tenant_disagreement(tenant_watch(&metrics)),
             ledger: ledger.clone(),
             rules,
             auth: TokenAuthority::new(settings.jwt_secret.clone(), token_policy(&settings)),
@@ -270,6 +316,18 @@ mod tests {
 
     fn warns_about_unsigned_notices(settings: &Settings) -> bool {
         unconfigured(settings).iter().any(|w| w.starts_with("NOTIFY_WEBHOOK_SECRET is not set"))
+    }
+
+    #[test]
+    fn the_stripe_mode_comes_from_the_keys_second_part() {
+        let mut settings = crate::config::defaults().unwrap();
+        assert_eq!(stripe_mode(&settings), None, "without a key both modes are accepted");
+        for (key, mode) in
+            [("sk_{}_fixture", Some("live")), ("rk_{}_fixture", Some("live")), ("sk_test_fixture", Some("test")), ("pk_{}_x", None)]
+        {
+            settings.stripe_secret_key = Some(SecretString::from(key.replace("{}", "live")));
+            assert_eq!(stripe_mode(&settings).map(|m| m.as_str()), mode, "{key}");
+        }
     }
 
     #[test]

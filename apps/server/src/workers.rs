@@ -1,10 +1,14 @@
 //! Background workers of every instance: event processing, timers with reconciliation, notices.
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use billing_core::ports::{EventDecoder, EventDisposition, Notifier};
+use billing_core::ports::{ClaimedEvent, EventDecoder, EventDisposition, Notifier};
 use billing_core::services::{BillingService, DeliveryReport, EventProcessor, NotificationDispatcher, ProcessOutcome};
+use futures_util::FutureExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -53,6 +57,11 @@ fn outcome_label(o: &ProcessOutcome) -> &'static str {
 
 /// Claims one event at a time, so a shutdown waits for at most one event per worker and never
 /// leaves a claimed-but-untouched event behind.
+///
+/// A panic never ends the worker: one while processing an event fails that event alone, recorded
+/// in the ledger like any failed attempt (so an event that keeps panicking is dead-lettered after
+/// `BILLING_MAX_ATTEMPTS`); one anywhere else in a round is caught and the worker carries on.
+/// Both count in `billing_worker_panics_total{worker="events"}`.
 pub fn spawn_event_worker(
     processor: Arc<Processor>,
     holder: String,
@@ -63,19 +72,10 @@ pub fn spawn_event_worker(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.is_cancelled() {
-            let started = Instant::now();
-            let idle = match processor.run_batch(&holder, 1).await {
-                Ok(done) => {
-                    for (event, outcome) in &done {
-                        let label = outcome_label(outcome);
-                        metrics.webhooks_finished.with_label_values(&[&event.event_type, label]).inc();
-                        metrics.webhook_processing_seconds.with_label_values(&[&event.event_type]).observe(started.elapsed().as_secs_f64());
-                        tracing::info!(event_id = %event.id, event_type = %event.event_type, outcome = label, "event processed");
-                    }
-                    done.is_empty()
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming events failed");
+            let idle = match guarded(&metrics, "events", claim_and_process(&processor, &holder, &metrics)).await {
+                Ok(idle) => idle,
+                Err(panic) => {
+                    tracing::error!(%panic, holder = %holder, "the event worker panicked between events and carries on");
                     true
                 }
             };
@@ -90,7 +90,76 @@ pub fn spawn_event_worker(
     })
 }
 
-/// Fires due timers, reconciles past-due organizations with Stripe and refreshes gauges.
+/// Claims an event and processes it; true when none was due.
+async fn claim_and_process(processor: &Processor, holder: &str, metrics: &Metrics) -> bool {
+    let claimed = match processor.claim(holder, 1).await {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            tracing::warn!(error = %cause_chain(&e), "claiming events failed");
+            return true;
+        }
+    };
+    for event in &claimed {
+        let started = Instant::now();
+        let Some(outcome) = process_one(processor, event, metrics).await else { continue };
+        let label = outcome_label(&outcome);
+        metrics.webhooks_finished.with_label_values(&[&event.event_type, label]).inc();
+        metrics.webhook_processing_seconds.with_label_values(&[&event.event_type]).observe(started.elapsed().as_secs_f64());
+        tracing::info!(event_id = %event.id, event_type = %event.event_type, outcome = label, "event processed");
+    }
+    claimed.is_empty()
+}
+
+/// Processes one claimed event to an end state; a panic fails this event alone. `None` when the
+/// outcome could not be written, in which case the event runs again once its lease expires.
+async fn process_one(processor: &Processor, event: &ClaimedEvent, metrics: &Metrics) -> Option<ProcessOutcome> {
+    let written = match guarded(metrics, "events", processor.process(event)).await {
+        Ok(written) => written,
+        Err(panic) => {
+            tracing::error!(event_id = %event.id, event_type = %event.event_type, %panic, "processing an event panicked; the attempt is recorded as failed");
+            processor.fail_panicked(event, &panic).await
+        }
+    };
+    written.inspect_err(|e| tracing::warn!(event_id = %event.id, error = %cause_chain(e), "recording the outcome of an event failed")).ok()
+}
+
+/// Runs `work`, catching a panic in it: the panic is counted under `worker` and its message
+/// returned, and the task running `work` lives on.
+async fn guarded<T>(metrics: &Metrics, worker: &'static str, work: impl Future<Output = T>) -> Result<T, String> {
+    // Nothing `work` borrows is left half-updated in a way a later round could observe: the
+    // ledger's lease guards make every write all-or-nothing, and the metrics are atomic.
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(value) => Ok(value),
+        Err(panic) => {
+            metrics.worker_panics.with_label_values(&[worker]).inc();
+            Err(panic_message(panic.as_ref()))
+        }
+    }
+}
+
+/// What a panic said, when it said it with a string (as `panic!` and failed assertions do).
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_owned(),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "a panic without a message".to_owned(),
+    }
+}
+
+/// The error and every source below it, as `{:#}` prints an `anyhow` chain.
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+/// Fires due timers, reconciles past-due organizations with Stripe and refreshes gauges; a panic
+/// in a round is caught, counted under `worker="timers"`, and the next round runs as usual.
 pub fn spawn_timer_worker(
     billing: Arc<Billing>,
     ledger: Arc<Ledger>,
@@ -101,21 +170,9 @@ pub fn spawn_timer_worker(
     tokio::spawn(async move {
         let mut last_reconcile = Instant::now();
         while !stop.is_cancelled() {
-            if let Err(e) = billing.run_due_timers(100).await {
-                tracing::warn!(error = %e, "running timers failed");
-            }
-            if last_reconcile.elapsed() >= cadence.reconcile {
-                last_reconcile = Instant::now();
-                match billing.reconcile_past_due(100).await {
-                    Ok(n) => tracing::info!(reconciled = n, "reconciled past-due organizations with Stripe"),
-                    Err(e) => tracing::warn!(error = %e, "reconciliation failed"),
-                }
-            }
-            if let Ok(backlog) = ledger.backlog().await {
-                metrics.ledger_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
-            }
-            if let Ok(past_due) = billing.past_due_count().await {
-                metrics.past_due_organizations.set(i64::try_from(past_due).unwrap_or(i64::MAX));
+            let round = timer_round(&billing, ledger.as_ref(), &metrics, cadence, &mut last_reconcile);
+            if let Err(panic) = guarded(&metrics, "timers", round).await {
+                tracing::error!(%panic, "the timer worker panicked and carries on");
             }
             tokio::select! {
                 () = stop.cancelled() => {}
@@ -125,19 +182,43 @@ pub fn spawn_timer_worker(
     })
 }
 
-/// Delivers the notification outbox.
+async fn timer_round(billing: &Billing, ledger: &Ledger, metrics: &Metrics, cadence: Cadence, last_reconcile: &mut Instant) {
+    if let Err(e) = billing.run_due_timers(100).await {
+        tracing::warn!(error = %cause_chain(&e), "running timers failed");
+    }
+    if last_reconcile.elapsed() >= cadence.reconcile {
+        *last_reconcile = Instant::now();
+        match billing.reconcile_past_due(100).await {
+            Ok(n) => tracing::info!(reconciled = n, "reconciled past-due organizations with Stripe"),
+            Err(e) => tracing::warn!(error = %cause_chain(&e), "reconciliation failed"),
+        }
+    }
+    if let Ok(backlog) = ledger.backlog().await {
+        metrics.ledger_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
+    }
+    if let Ok(past_due) = billing.past_due_count().await {
+        metrics.past_due_organizations.set(i64::try_from(past_due).unwrap_or(i64::MAX));
+    }
+}
+
+/// Delivers the notification outbox; a panic in a batch is caught, counted under
+/// `worker="notices"`, and its notices are offered again when their lease expires.
 pub fn spawn_notice_worker(dispatcher: Arc<Dispatcher>, metrics: Metrics, cadence: Cadence, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.is_cancelled() {
             // Small batches: a batch must fit in the claim's lease (each call may take 10 s),
             // and a shutdown waits for at most one batch.
-            let full = match dispatcher.deliver(NOTICE_BATCH).await {
-                Ok(report) => {
+            let full = match guarded(&metrics, "notices", dispatcher.deliver(NOTICE_BATCH)).await {
+                Ok(Ok(report)) => {
                     count_notices(&metrics, report);
-                    report.delivered + report.no_recipient + report.failed >= NOTICE_BATCH as usize
+                    report.delivered + report.no_recipient + report.failed + report.dead >= NOTICE_BATCH as usize
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "delivering notices failed");
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %cause_chain(&e), "delivering notices failed");
+                    false
+                }
+                Err(panic) => {
+                    tracing::error!(%panic, "the notice worker panicked and carries on");
                     false
                 }
             };
@@ -155,7 +236,9 @@ pub fn spawn_notice_worker(dispatcher: Arc<Dispatcher>, metrics: Metrics, cadenc
 const NOTICE_BATCH: u32 = 5;
 
 fn count_notices(metrics: &Metrics, report: DeliveryReport) {
-    for (outcome, n) in [("delivered", report.delivered), ("no_recipient", report.no_recipient), ("failed", report.failed)] {
+    let outcomes =
+        [("delivered", report.delivered), ("no_recipient", report.no_recipient), ("failed", report.failed), ("dead", report.dead)];
+    for (outcome, n) in outcomes {
         metrics.notices.with_label_values(&[outcome]).inc_by(u64::try_from(n).unwrap_or(u64::MAX));
     }
 }

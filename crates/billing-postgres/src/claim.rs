@@ -71,7 +71,7 @@ async fn claim_in(
     let sql = format!(
         "UPDATE webhook_events e SET status = 'processing', lease_holder = $2, lease_until = $3, attempts = e.attempts + 1 \
          FROM unnest($4::text[]) AS c(id) WHERE e.event_id = c.id AND {CLAIM_ELIGIBLE} \
-         RETURNING e.event_id, e.event_type, e.stripe_created, e.org_id, e.payload, e.attempts - 1 AS attempts_before"
+         RETURNING e.event_id, e.event_type, e.stripe_created, e.org_id, e.payload, e.attempts - 1 AS attempts_before, e.received_at"
     );
     let rows = sqlx::query(&sql).bind(now).bind(holder).bind(lease_until).bind(&ids).fetch_all(&mut *conn).await.map_err(ledger_error)?;
     rows.iter().map(|r| claimed_event(r, holder, lease_until)).collect()
@@ -138,6 +138,7 @@ fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<
         org_id: org.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
         payload: r.try_get("payload").map_err(ledger_error)?,
         attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
+        received_at: r.try_get("received_at").map_err(ledger_error)?,
         holder: holder.to_owned(),
         lease_until,
     })

@@ -5,7 +5,9 @@ use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
-use billing_store::sql::{BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT};
+use billing_store::sql::{
+    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
+};
 use billing_store::{
     count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, Unreachable,
     DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
@@ -70,6 +72,10 @@ impl WebhookLedger for PostgresStore {
 
     async fn dead_letter(&self, id: &StripeEventId, holder: &str, error: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
         self.leased_update(id, sqlx::query(DEAD_LETTER_EVENT).bind(id.as_str()).bind(holder).bind(now).bind(truncate_error(error))).await
+    }
+
+    async fn ignore(&self, id: &StripeEventId, holder: &str, reason: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.leased_update(id, sqlx::query(IGNORE_EVENT).bind(id.as_str()).bind(holder).bind(now).bind(truncate_error(reason))).await
     }
 
     async fn release(&self, id: &StripeEventId, holder: &str) -> Result<(), LedgerError> {

@@ -5,15 +5,15 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
 use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
-use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
+use billing_core::ports::{BillingRepository, Commit, OutboxClaim, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
-    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, OUTBOX_RETRY_AT, PAST_DUE, PAST_DUE_COUNT,
-    SELECT_STATE,
+    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_CLAIMABLE, OUTBOX_DEAD_LETTER, OUTBOX_DELIVERED, OUTBOX_RETRY_AT,
+    PAST_DUE, PAST_DUE_COUNT, SELECT_STATE,
 };
 use billing_store::{
     count_in, decode_audit, decode_notice, decode_state, encode_state, ensure_installation_in, org_by_key_in, org_of, repository_error,
-    settle, state_placeholders, state_select_list, CodecError, Unreachable, STATE_COLUMNS,
+    settle, sort_claimed_outbox, state_placeholders, state_select_list, truncate_error, CodecError, Unreachable, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -29,6 +29,16 @@ static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
         STATE_COLUMNS.join(", "),
         state_placeholders(3),
         state_select_list()
+    )
+});
+
+/// Leases up to `$3` claimable notices at `$1` until `$2`. SKIP LOCKED lets several notifiers
+/// drain the outbox without waiting on each other.
+static CLAIM_OUTBOX: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE notification_outbox o SET lease_until = $2, attempts = o.attempts + 1 \
+         WHERE o.id IN (SELECT id FROM notification_outbox WHERE {OUTBOX_CLAIMABLE} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING o.id, o.org_id, o.notice::text AS notice, o.attempts - 1 AS attempts_before"
     )
 });
 
@@ -113,22 +123,15 @@ impl BillingRepository for PostgresStore {
         rows.iter().map(|r| Ok(decode_audit(audit_row(r).map_err(repository_error)?)?)).collect()
     }
 
-    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError> {
-        // SKIP LOCKED lets several notifiers drain the outbox without waiting on each other.
-        let sql = "UPDATE notification_outbox o SET lease_until = $2, attempts = o.attempts + 1 \
-                   WHERE o.id IN (SELECT id FROM notification_outbox WHERE delivered_at IS NULL \
-                                  AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                   RETURNING o.id, o.org_id, o.notice::text AS notice, o.attempts - 1 AS attempts_before";
-        let rows = sqlx::query(sql)
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<OutboxClaim, RepositoryError> {
+        let rows = sqlx::query(&CLAIM_OUTBOX)
             .bind(now)
             .bind(lease_until)
             .bind(i64::from(limit))
             .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(repository_error)?;
-        let mut items = rows.iter().map(outbox_item).collect::<Result<Vec<_>, _>>()?;
-        items.sort_by_key(|i| i.id);
-        Ok(items)
+        sort_claimed_outbox(&rows, |r| r.try_get("id").map_err(repository_error), outbox_item)
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
@@ -141,6 +144,12 @@ impl BillingRepository for PostgresStore {
 
     async fn outbox_retry_at(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         sqlx::query(OUTBOX_RETRY_AT).bind(id).bind(at).execute(&mut *self.conn().await?).await.map_err(repository_error)?;
+        Ok(())
+    }
+
+    async fn outbox_dead_letter(&self, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let query = sqlx::query(OUTBOX_DEAD_LETTER).bind(id).bind(at).bind(truncate_error(reason));
+        query.execute(&mut *self.conn().await?).await.map_err(repository_error)?;
         Ok(())
     }
 }

@@ -9,7 +9,8 @@ use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, RECORD_EVENT, RELEASE_EVENT,
+    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT,
+    RELEASE_EVENT,
 };
 use billing_store::{
     count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError,
@@ -36,7 +37,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
              SELECT e.event_id FROM webhook_events e INDEXED BY webhook_events_due_idx \
              WHERE e.status IN ('received', 'processing', 'failed') AND {CLAIM_ELIGIBLE} \
              ORDER BY e.stripe_created, e.event_id LIMIT $4) \
-         RETURNING event_id, event_type, stripe_created, org_id, payload, attempts - 1 AS attempts_before"
+         RETURNING event_id, event_type, stripe_created, org_id, payload, attempts - 1 AS attempts_before, received_at"
     )
 });
 
@@ -97,6 +98,10 @@ impl WebhookLedger for SqliteStore {
     async fn dead_letter(&self, id: &StripeEventId, holder: &str, error: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
         self.leased_update(id, sqlx::query(DEAD_LETTER_EVENT).bind(id.as_str()).bind(holder).bind(us(now)).bind(truncate_error(error)))
             .await
+    }
+
+    async fn ignore(&self, id: &StripeEventId, holder: &str, reason: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.leased_update(id, sqlx::query(IGNORE_EVENT).bind(id.as_str()).bind(holder).bind(us(now)).bind(truncate_error(reason))).await
     }
 
     async fn release(&self, id: &StripeEventId, holder: &str) -> Result<(), LedgerError> {
@@ -165,6 +170,7 @@ fn claimed_event(r: &SqliteRow, holder: &str, lease_until: DateTime<Utc>) -> Res
         org_id: org.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
         payload: r.try_get("payload").map_err(ledger_error)?,
         attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
+        received_at: time(r, "received_at")?,
         holder: holder.to_owned(),
         lease_until,
     })

@@ -4,7 +4,9 @@
 //! writes go through a pool of exactly one connection, so they are serialised: claiming, the
 //! version check and the lease checks can never interleave. Reads use a separate read-only
 //! pool; WAL mode lets them run while a write is in progress, and the busy timeout covers a
-//! second process opening the same file.
+//! second process opening the same file. The writer syncs every commit to disk
+//! (`synchronous=FULL`): a webhook is acknowledged once its event is committed, so the commit
+//! must survive an operating-system crash or a power loss, which WAL's `NORMAL` does not promise.
 
 mod commit;
 mod inspect;
@@ -78,7 +80,7 @@ impl SqliteStore {
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         create_parent(base.get_filename())?;
@@ -121,5 +123,21 @@ fn create_parent(file: &Path) -> Result<(), SqliteStoreError> {
             std::fs::create_dir_all(dir).map_err(|e| SqliteStoreError::CreateDir(dir.to_owned(), e))
         }
         Some(_) | None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_writer_syncs_every_commit_so_an_acknowledged_event_survives_a_power_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::connect(dir.path().join("billing.db").to_str().unwrap()).await.unwrap();
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *store.write_conn().await.unwrap()).await.unwrap();
+        // 2 is FULL; NORMAL (1) lets a power loss roll back commits WAL mode has not checkpointed.
+        assert_eq!(level, 2);
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *store.write_conn().await.unwrap()).await.unwrap();
+        assert_eq!(mode, "wal");
     }
 }

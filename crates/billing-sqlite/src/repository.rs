@@ -5,15 +5,15 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
 use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
-use billing_core::ports::{BillingRepository, Commit, OutboxItem, RepositoryError};
+use billing_core::ports::{BillingRepository, Commit, OutboxClaim, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
-    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_DELIVERED, OUTBOX_RETRY_AT, PAST_DUE, PAST_DUE_COUNT,
-    SELECT_STATE,
+    AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_CLAIMABLE, OUTBOX_DEAD_LETTER, OUTBOX_DELIVERED, OUTBOX_RETRY_AT,
+    PAST_DUE, PAST_DUE_COUNT, SELECT_STATE,
 };
 use billing_store::{
     count_in, decode_audit, decode_notice, decode_state, encode_state, ensure_installation_in, org_by_key_in, org_of, repository_error,
-    state_placeholders, CodecError, STATE_COLUMNS,
+    sort_claimed_outbox, state_placeholders, truncate_error, CodecError, STATE_COLUMNS,
 };
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -30,6 +30,16 @@ static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
          ON CONFLICT (org_id) DO NOTHING",
         STATE_COLUMNS.join(", "),
         state_placeholders(3)
+    )
+});
+
+/// Leases up to `$3` claimable notices at `$1` until `$2`, in one statement on the single
+/// writer, so two claimers can never take the same notice.
+static CLAIM_OUTBOX: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE notification_outbox SET lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM notification_outbox WHERE {OUTBOX_CLAIMABLE} ORDER BY id LIMIT $3) \
+         RETURNING id, org_id, notice, attempts - 1 AS attempts_before"
     )
 });
 
@@ -107,17 +117,10 @@ impl BillingRepository for SqliteStore {
         rows.iter().map(|r| Ok(decode_audit(audit_row(r)?)?)).collect()
     }
 
-    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError> {
-        // One statement on the single writer, so two claimers can never take the same notice.
-        let sql = "UPDATE notification_outbox SET lease_until = $2, attempts = attempts + 1 \
-                   WHERE id IN (SELECT id FROM notification_outbox WHERE delivered_at IS NULL \
-                                AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT $3) \
-                   RETURNING id, org_id, notice, attempts - 1 AS attempts_before";
-        let rows =
-            sqlx::query(sql).bind(us(now)).bind(us(lease_until)).bind(i64::from(limit)).fetch_all(&mut *self.write_conn().await?).await;
-        let mut items = rows.map_err(repository_error)?.iter().map(outbox_item).collect::<Result<Vec<_>, _>>()?;
-        items.sort_by_key(|i| i.id);
-        Ok(items)
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<OutboxClaim, RepositoryError> {
+        let query = sqlx::query(&CLAIM_OUTBOX).bind(us(now)).bind(us(lease_until)).bind(i64::from(limit));
+        let rows = query.fetch_all(&mut *self.write_conn().await?).await.map_err(repository_error)?;
+        sort_claimed_outbox(&rows, |r| r.try_get("id").map_err(repository_error), outbox_item)
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
@@ -131,6 +134,12 @@ impl BillingRepository for SqliteStore {
 
     async fn outbox_retry_at(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         sqlx::query(OUTBOX_RETRY_AT).bind(id).bind(us(at)).execute(&mut *self.write_conn().await?).await.map_err(repository_error)?;
+        Ok(())
+    }
+
+    async fn outbox_dead_letter(&self, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let query = sqlx::query(OUTBOX_DEAD_LETTER).bind(id).bind(us(at)).bind(truncate_error(reason));
+        query.execute(&mut *self.write_conn().await?).await.map_err(repository_error)?;
         Ok(())
     }
 }

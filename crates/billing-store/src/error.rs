@@ -48,10 +48,11 @@ pub fn classify(error: &sqlx::Error) -> DbFailure {
     }
 }
 
-/// Postgres connection-exception and shutdown states, and SQLite busy, locked and cannot-open
-/// results (primary code in the low byte of an extended code).
+/// Postgres connection-exception and shutdown states, a statement cancelled by
+/// `statement_timeout` (the database did not answer in time, so a later try may), and SQLite
+/// busy, locked and cannot-open results (primary code in the low byte of an extended code).
 fn unavailable_code(code: &str) -> bool {
-    if code.starts_with("08") || matches!(code, "53300" | "57P01" | "57P02" | "57P03") {
+    if code.starts_with("08") || matches!(code, "53300" | "57014" | "57P01" | "57P02" | "57P03") {
         return true;
     }
     // SQLite result codes have at most four digits and SQLSTATEs always five characters. Reading
@@ -129,6 +130,7 @@ mod tests {
     fn connection_states_of_both_databases_count_as_unavailable() {
         assert!(unavailable_code("08006"));
         assert!(unavailable_code("57P01"));
+        assert!(unavailable_code("57014"), "a statement that ran out its statement_timeout");
         assert!(unavailable_code("5"));
         assert!(unavailable_code("517"));
         assert!(!unavailable_code("23505"));

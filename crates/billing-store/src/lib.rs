@@ -12,6 +12,7 @@ mod inspect;
 mod installation;
 mod ledger;
 mod notice;
+mod outbox;
 mod reads;
 pub mod sql;
 mod state;
@@ -27,6 +28,7 @@ pub use ledger::{
     decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
 };
 pub use notice::{decode_notice, encode_notice};
+pub use outbox::sort_claimed_outbox;
 pub use reads::{count_in, event_ids_in, org_by_key_in, org_of, row_counts_in};
 pub use state::{
     decode_state, encode_state, state_assignments, state_placeholders, state_select_list, PaymentColumns, StateRow, STATE_COLUMNS,

@@ -34,6 +34,11 @@ pub const FAIL_EVENT: &str = lease_guarded!("status = 'failed', next_attempt_at 
 pub const DEAD_LETTER_EVENT: &str =
     lease_guarded!("status = 'dead', processed_at = $3, last_error = $4, lease_until = NULL, next_attempt_at = NULL");
 
+/// Sets an event aside as ignored without applying it: `$3` now, `$4` the reason, kept as its
+/// last error for the operator.
+pub const IGNORE_EVENT: &str =
+    lease_guarded!("status = 'ignored', processed_at = $3, last_error = $4, lease_until = NULL, next_attempt_at = NULL");
+
 /// Hands an event back and gives back its attempt, because a shutdown is not the event's fault.
 /// A CASE rather than `GREATEST` (Postgres only) or two-argument `MAX` (SQLite only).
 pub const RELEASE_EVENT: &str = lease_guarded!(
@@ -150,6 +155,14 @@ pub const INSERT_INSTALLATION: &str =
 /// The stored installation id, read after [`INSERT_INSTALLATION`].
 pub const SELECT_INSTALLATION: &str = "SELECT installation_id FROM installation WHERE id = 1";
 
+/// Outbox rows a claim may take at `$1`: undelivered, not dead-lettered, and not leased or held
+/// back past `$1`.
+pub const OUTBOX_CLAIMABLE: &str = "delivered_at IS NULL AND dead_at IS NULL AND (lease_until IS NULL OR lease_until < $1)";
+
+/// Gives up on undelivered outbox item `$1` at `$2` with reason `$3`; claims never take it again.
+pub const OUTBOX_DEAD_LETTER: &str =
+    "UPDATE notification_outbox SET dead_at = $2, last_error = $3, lease_until = NULL WHERE id = $1 AND delivered_at IS NULL";
+
 /// Holds undelivered outbox item `$1` back until `$2`; claims skip it until then.
 pub const OUTBOX_RETRY_AT: &str = "UPDATE notification_outbox SET lease_until = $2 WHERE id = $1 AND delivered_at IS NULL";
 
@@ -163,7 +176,7 @@ mod tests {
 
     #[test]
     fn every_lease_guarded_update_checks_status_and_holder() {
-        for sql in [FINISH_EVENT, FAIL_EVENT, DEAD_LETTER_EVENT, RELEASE_EVENT, ASSIGN_ORG] {
+        for sql in [FINISH_EVENT, FAIL_EVENT, DEAD_LETTER_EVENT, IGNORE_EVENT, RELEASE_EVENT, ASSIGN_ORG] {
             assert!(sql.starts_with("UPDATE webhook_events SET "), "{sql}");
             assert!(sql.ends_with(" WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2 RETURNING event_id"), "{sql}");
         }

@@ -20,8 +20,17 @@ pub use postgres::{fresh_postgres_database, try_fresh_postgres_database, OwnedCl
 /// `$factory` is an async function returning `(store, guard)`; the guard (a temporary
 /// directory, say) lives until the test ends. The calling crate needs `tokio` as a
 /// dev-dependency.
+///
+/// With `raw_sql = $raw`, the tests that corrupt rows by hand run too: `$raw(&store, &guard)`
+/// returns a [`contract::RawSql`] on the store's database.
 #[macro_export]
 macro_rules! contract_tests {
+    ($factory:path, raw_sql = $raw:path) => {
+        $crate::contract_tests!($factory);
+        $crate::contract_tests!(@raw $factory, $raw;
+            an_undecodable_notice_is_reported_alone_and_once_dead_lettered_never_claimed_again,
+        );
+    };
     ($factory:path) => {
         $crate::contract_tests!(@each $factory;
             recording_an_event_twice_reports_a_duplicate_and_changes_nothing,
@@ -41,6 +50,7 @@ macro_rules! contract_tests {
             a_stripe_customer_or_subscription_belongs_to_one_organization,
             a_failed_event_is_retried_on_the_backoff_schedule,
             an_event_goes_dead_after_the_configured_attempts,
+            an_event_set_aside_as_ignored_keeps_its_reason_and_can_be_replayed,
             replay_moves_a_finished_or_dead_event_back_to_due_and_audits_it,
             the_seed_monitoring_queries_find_what_they_look_for,
             load_or_create_makes_one_free_organization_at_version_zero,
@@ -54,6 +64,16 @@ macro_rules! contract_tests {
             the_first_installation_id_is_kept_and_later_candidates_get_it_back,
             racing_first_calls_agree_on_one_installation_id,
         );
+    };
+    (@raw $factory:path, $raw:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (store, guard) = $factory().await;
+                let raw = $raw(&store, &guard);
+                $crate::contract::$name(::std::sync::Arc::new(store), &raw).await;
+            }
+        )*
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
         $(

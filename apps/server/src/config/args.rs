@@ -70,6 +70,14 @@ pub struct Args {
     /// Processing attempts before an event goes to the dead letter [default: 10].
     #[arg(long, env = "BILLING_MAX_ATTEMPTS")]
     pub(crate) max_attempts: Option<u32>,
+    /// Seconds after its receipt an event failing only because the database or Stripe is down is
+    /// still retried, past BILLING_MAX_ATTEMPTS, 3600 to 2592000 [default: 259200, Stripe's own
+    /// three days].
+    #[arg(long, env = "BILLING_RETRY_HORIZON_SECS")]
+    pub(crate) retry_horizon_secs: Option<u64>,
+    /// Seconds one Postgres statement may run before it is cancelled, 1 to 3600 [default: 30].
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECS")]
+    pub(crate) database_statement_timeout_secs: Option<u64>,
     /// Accepted age of a webhook signature in seconds, 1 to 3600 [default: 300].
     #[arg(long, env = "WEBHOOK_TOLERANCE_SECS")]
     pub(crate) webhook_tolerance_secs: Option<i64>,

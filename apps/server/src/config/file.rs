@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub workers: Option<usize>,
     pub grace_days: Option<i64>,
     pub max_attempts: Option<u32>,
+    pub retry_horizon_secs: Option<u64>,
+    pub database_statement_timeout_secs: Option<u64>,
     pub webhook_tolerance_secs: Option<i64>,
     pub log_format: Option<String>,
     pub notify_webhook_url: Option<String>,

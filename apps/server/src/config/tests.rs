@@ -80,7 +80,7 @@ fn the_notice_webhook_url_must_be_http_and_never_prints() {
 #[test]
 fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
     type Set = fn(&mut Args);
-    let cases: [(&str, Set, Set); 8] = [
+    let cases: [(&str, Set, Set); 10] = [
         ("JWT_TTL_SECS", |a| a.jwt_ttl_secs = Some(0), |a| a.jwt_ttl_secs = Some(i64::MAX)),
         ("JWT_REFRESH_WINDOW_SECS", |a| a.jwt_refresh_window_secs = Some(0), |a| a.jwt_refresh_window_secs = Some(i64::MAX)),
         ("JWT_MAX_SESSION_SECS", |a| a.jwt_max_session_secs = Some(59), |a| a.jwt_max_session_secs = Some(i64::MAX)),
@@ -89,6 +89,12 @@ fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
         ("STRIPE_TIMEOUT_SECS", |a| a.stripe_timeout_secs = Some(0), |a| a.stripe_timeout_secs = Some(u64::MAX)),
         ("STRIPE_MAX_RETRIES", |a| a.stripe_max_retries = Some(11), |a| a.stripe_max_retries = Some(u32::MAX)),
         ("BODY_READ_TIMEOUT_SECS", |a| a.body_read_timeout_secs = Some(0), |a| a.body_read_timeout_secs = Some(61)),
+        ("BILLING_RETRY_HORIZON_SECS", |a| a.retry_horizon_secs = Some(3599), |a| a.retry_horizon_secs = Some(2_592_001)),
+        (
+            "DATABASE_STATEMENT_TIMEOUT_SECS",
+            |a| a.database_statement_timeout_secs = Some(0),
+            |a| a.database_statement_timeout_secs = Some(3601),
+        ),
     ];
     for (var, low, high) in cases {
         for set in [low, high] {
@@ -102,6 +108,8 @@ fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
         a.grace_days = Some(365);
         a.stripe_max_retries = Some(0);
         a.body_read_timeout_secs = Some(60);
+        a.retry_horizon_secs = Some(3600);
+        a.database_statement_timeout_secs = Some(3600);
     });
     assert!(edges.is_ok(), "{edges:?}");
 }
@@ -148,4 +156,13 @@ fn new_settings_default_to_the_documented_values() {
     .unwrap();
     assert_eq!((s.jwt_issuer.as_deref(), s.jwt_audience.as_deref()), (Some("https://app.example"), None));
     assert!(!format!("{s:?}").contains("T0KEN"));
+}
+
+#[test]
+fn the_retry_horizon_and_statement_timeout_default_to_three_days_and_thirty_seconds_and_read_the_file() {
+    let s = with(|_| {}).unwrap();
+    assert_eq!((s.retry_horizon_secs, s.database_statement_timeout_secs), (259_200, 30));
+    let file = FileConfig::parse("retry_horizon_secs = 86400\ndatabase_statement_timeout_secs = 5").unwrap();
+    let s = resolve(Args::default(), file).unwrap();
+    assert_eq!((s.retry_horizon_secs, s.database_statement_timeout_secs), (86_400, 5));
 }

@@ -24,7 +24,7 @@ fn wide(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn bounds(s: &Settings) -> [Bound; 8] {
+fn bounds(s: &Settings) -> [Bound; 10] {
     [
         ("JWT_TTL_SECS", s.jwt_ttl_secs, 1..=WEEK_SECS),
         ("JWT_REFRESH_WINDOW_SECS", s.jwt_refresh_window_secs, 1..=WEEK_SECS),
@@ -35,6 +35,11 @@ fn bounds(s: &Settings) -> [Bound; 8] {
         ("STRIPE_TIMEOUT_SECS", wide(s.stripe_timeout_secs), 1..=300),
         ("STRIPE_MAX_RETRIES", i64::from(s.stripe_max_retries), 0..=10),
         ("BODY_READ_TIMEOUT_SECS", wide(s.body_read_timeout_secs), 1..=60),
+        // Under an hour an ordinary outage would dead-letter events again; past a month nobody
+        // is waiting for them.
+        ("BILLING_RETRY_HORIZON_SECS", wide(s.retry_horizon_secs), 3600..=30 * 24 * 3600),
+        // A statement of this service takes milliseconds; an hour is already a stuck one.
+        ("DATABASE_STATEMENT_TIMEOUT_SECS", wide(s.database_statement_timeout_secs), 1..=3600),
     ]
 }
 

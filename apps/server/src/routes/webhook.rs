@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use billing_core::ports::RecordOutcome;
+use billing_core::services::IntakeOutcome;
 use billing_stripe::{parse_envelope, parse_signature_header, verify_signature, SignatureError, VerifiedSignature};
 use futures_util::StreamExt;
 
@@ -96,12 +96,18 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web:
     let event_type = envelope.event_type.clone();
     let delivery = envelope.into_delivery(body, verified.secret_index);
     let outcome = state.intake.record(delivery).await?;
-    let duplicate = outcome == RecordOutcome::Duplicate;
-    if duplicate {
-        state.metrics.webhooks_duplicate.with_label_values(&[&event_type]).inc();
-    } else {
-        state.metrics.webhooks_received.with_label_values(&[&event_type]).inc();
-        state.wake.notify_waiters();
+    let duplicate = outcome == IntakeOutcome::Duplicate;
+    match outcome {
+        IntakeOutcome::Duplicate => state.metrics.webhooks_duplicate.with_label_values(&[&event_type]).inc(),
+        IntakeOutcome::Recorded => {
+            state.metrics.webhooks_received.with_label_values(&[&event_type]).inc();
+            state.wake.notify_waiters();
+        }
+        // Stripe must stop retrying it, but it may never change a plan of this mode.
+        IntakeOutcome::IgnoredForMode { expected, received } => {
+            state.metrics.webhooks_mode_mismatch.with_label_values(&[received.as_str()]).inc();
+            tracing::warn!(event_type = %event_type, expected = expected.as_str(), received = received.as_str(), "webhook of the other Stripe mode ignored");
+        }
     }
     tracing::info!(event_type = %event_type, duplicate, secret = verified.secret_index, "webhook recorded");
     Ok(HttpResponse::Ok().json(WebhookAck { received: true, duplicate }))

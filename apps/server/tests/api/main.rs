@@ -15,3 +15,4 @@ mod slow_clients;
 mod stripe;
 mod webhook_limits;
 mod webhooks;
+mod worker_panics;

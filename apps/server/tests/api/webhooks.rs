@@ -151,3 +151,16 @@ async fn tie(store: Store) {
     assert!(metrics.contains("billing_stripe_call_seconds_count{operation=\"retrieve_subscription\"}"), "{metrics}");
 }
 both_stores!(same_second_snapshots_are_settled_by_reading_stripe, tie);
+
+async fn other_mode(store: Store) {
+    let (database, dir) = database(store).await;
+    // A live server whose secret list still holds a test endpoint's secret.
+    let live_key = format!("sk_{}_fixture", "live");
+    let app = spawn_configured(database, dir, true, |s| s.stripe_secret_key = Some(secrecy::SecretString::from(live_key))).await;
+    let res = app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await;
+    assert_eq!(res.status(), 200, "Stripe must stop retrying it");
+    app.wait_for_metrics(|m| m.contains("billing_webhooks_mode_mismatch_total{received=\"test\"} 1")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.subscription("org_42").await["plan"], "free", "a test-mode event never changes a live plan");
+}
+both_stores!(a_test_mode_event_on_a_live_server_is_acknowledged_counted_and_ignored, other_mode);

@@ -107,6 +107,8 @@ pub struct ClaimedEvent {
     pub payload: Vec<u8>,
     /// Attempts before this one.
     pub attempts: u32,
+    /// When the event was recorded; how long it is retried is counted from here.
+    pub received_at: DateTime<Utc>,
     pub holder: String,
     pub lease_until: DateTime<Utc>,
 }
@@ -181,6 +183,9 @@ pub trait WebhookLedger: Send + Sync + 'static {
     async fn fail(&self, id: &StripeEventId, holder: &str, error: &str, next_attempt_at: DateTime<Utc>) -> Result<(), LedgerError>;
     /// Gives up on an event.
     async fn dead_letter(&self, id: &StripeEventId, holder: &str, error: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Finishes an event as [`EventStatus::Ignored`] without applying it, keeping `reason` as its
+    /// last error so an operator sees why (and may replay it like any ignored event).
+    async fn ignore(&self, id: &StripeEventId, holder: &str, reason: &str, now: DateTime<Utc>) -> Result<(), LedgerError>;
     /// Returns a leased event unprocessed (on shutdown), due again at once.
     async fn release(&self, id: &StripeEventId, holder: &str) -> Result<(), LedgerError>;
     /// Sets the organization of event `id`, leased by `holder`, once it is known.

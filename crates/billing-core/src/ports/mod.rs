@@ -21,7 +21,7 @@ pub use payment::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
     ScheduledDowngrade,
 };
-pub use repository::{BillingRepository, Commit, EventDisposition, EventDone, OutboxItem, RepositoryError};
+pub use repository::{BillingRepository, Commit, EventDisposition, EventDone, OutboxClaim, OutboxItem, RepositoryError, UndecodableNotice};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;

@@ -50,6 +50,23 @@ pub struct OutboxItem {
     pub attempts: u32,
 }
 
+/// An outbox row that does not read back as a notice: written by a newer version, or edited by
+/// hand. It can never be delivered as it is, so it is dead-lettered rather than left to fail
+/// every claim it is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndecodableNotice {
+    pub id: i64,
+    /// What the store could not read, for the operator.
+    pub reason: String,
+}
+
+/// The notices one claim leased: those to deliver, and those that cannot be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxClaim {
+    pub items: Vec<OutboxItem>,
+    pub undecodable: Vec<UndecodableNotice>,
+}
+
 /// Why a repository call failed. Business variants first.
 #[derive(Debug, thiserror::Error)]
 pub enum RepositoryError {
@@ -99,9 +116,16 @@ pub trait BillingRepository: Send + Sync + 'static {
     async fn past_due_count(&self) -> Result<u64, RepositoryError>;
     /// The newest audit rows of an organization, newest first.
     async fn audit_trail(&self, org: &OrgId, limit: u32) -> Result<Vec<AuditEntry>, RepositoryError>;
-    /// Takes up to `limit` undelivered notices, leasing them until `lease_until`.
-    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<OutboxItem>, RepositoryError>;
+    /// Takes up to `limit` undelivered notices that are not dead-lettered, leasing them until
+    /// `lease_until`.
+    ///
+    /// MUST return a row that does not decode in [`OutboxClaim::undecodable`], leased like the
+    /// others, rather than fail the claim: one bad row must not hold up every notice behind it.
+    async fn claim_outbox(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<OutboxClaim, RepositoryError>;
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError>;
     /// Offers undelivered notice `id` again no earlier than `at`: claims skip it until then.
     async fn outbox_retry_at(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+    /// Gives up on undelivered notice `id` at `at`: claims never offer it again, and `reason`
+    /// stays with the row for the operator.
+    async fn outbox_dead_letter(&self, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError>;
 }

@@ -7,7 +7,7 @@ use crate::effect::{Effect, StripeCall};
 use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeSubscriptionId};
 use crate::input::{Actor, CheckoutCompletion, Command, Input};
 use crate::policy::Policy;
-use crate::ports::{BillingRepository, CheckoutRequest, CheckoutSession, Clock, PaymentProvider, PortalSession};
+use crate::ports::{BillingRepository, CheckoutRequest, CheckoutSession, CheckoutSessionInfo, Clock, PaymentProvider, PortalSession};
 use crate::state::BillingState;
 
 /// A session the customer should be redirected to.
@@ -96,17 +96,13 @@ where
     /// The subscription is then read from Stripe, which brings its period and real status.
     ///
     /// # Errors
-    /// [`BillingError::SessionNotOwned`] when the session is another organization's,
+    /// [`BillingError::SessionNotOwned`] when the session is another organization's (its
+    /// customer belongs to another one, whatever the session names),
     /// [`BillingError::CheckoutIncomplete`] while it is open or after it expired,
     /// [`BillingError::PaymentRequired`] when it completed unpaid.
     pub async fn verify_checkout(&self, org: &OrgId, session_id: &CheckoutSessionId) -> Result<BillingState, BillingError> {
         let info = self.payments.retrieve_checkout_session(session_id).await?;
-        let loaded = self.state(org).await?;
-        let by_reference = info.org_reference.as_deref() == Some(org.as_str());
-        let by_customer = info.customer.is_some() && info.customer.as_ref() == loaded.customer_id();
-        if !(by_reference || by_customer) {
-            return Err(BillingError::SessionNotOwned);
-        }
+        self.ensure_session_owned(org, &info).await?;
         if !info.complete {
             return Err(BillingError::CheckoutIncomplete);
         }
@@ -131,6 +127,28 @@ where
             }
         })
         .await
+    }
+
+    /// Refuses a session that is not `org`'s. It is when its Stripe customer is `org`'s, or when
+    /// it names `org` and its customer belongs to no other organization: the reference is chosen
+    /// outside our control (a Payment Link buyer sets `client_reference_id`), and a customer
+    /// never moves between organizations.
+    async fn ensure_session_owned(&self, org: &OrgId, info: &CheckoutSessionInfo) -> Result<(), BillingError> {
+        let loaded = self.state(org).await?;
+        if info.customer.is_some() && info.customer.as_ref() == loaded.customer_id() {
+            return Ok(());
+        }
+        if info.org_reference.as_deref() != Some(org.as_str()) {
+            return Err(BillingError::SessionNotOwned);
+        }
+        let owner = match &info.customer {
+            Some(customer) => self.repo.find_by_customer(customer).await?,
+            None => None,
+        };
+        match owner {
+            Some(owner) if &owner != org => Err(BillingError::SessionNotOwned),
+            _ => Ok(()),
+        }
     }
 
     /// Reads the subscription from Stripe and applies it as the truth.

@@ -4,15 +4,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use self::failure::{cannot_apply, ledger_failure, refetch_failed, repo_failure, settled, undecodable, Failure};
 use super::effects::{commit_for, settle_refetches, worth_committing};
 use crate::decide::{decide, Decision, Outcome, Rules};
 use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::input::{Input, StripeEvent, StripeFact};
 use crate::ports::{
-    Assignment, BillingRepository, ClaimedEvent, Clock, DecodeError, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
+    Assignment, BillingRepository, ClaimedEvent, Clock, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
     PaymentProvider, RepositoryError, WebhookLedger,
 };
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::retry::{jitter, Persistence, RetryDecision, RetryPolicy};
+
+mod failure;
 
 /// How one claimed event ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,14 +75,6 @@ impl std::fmt::Debug for TenantWatch {
     }
 }
 
-/// Why an attempt failed, kept short for the ledger.
-enum Failure {
-    Permanent(String),
-    Transient(String),
-    LeaseLost,
-    HandedBack,
-}
-
 /// Drains the webhook ledger into billing state.
 #[derive(Debug)]
 pub struct EventProcessor<R: ?Sized, L: ?Sized, P: ?Sized, D: ?Sized, C: ?Sized> {
@@ -123,12 +118,20 @@ where
         self
     }
 
+    /// Leases up to `limit` due events to `holder`, for [`Self::process`] one by one.
+    ///
+    /// # Errors
+    /// [`LedgerError`] when the ledger cannot be read or updated.
+    pub async fn claim(&self, holder: &str, limit: u32) -> Result<Vec<ClaimedEvent>, LedgerError> {
+        self.ledger.claim_due(holder, self.clock.now(), self.lease, limit).await
+    }
+
     /// Claims up to `limit` due events for `holder` and processes them one by one.
     ///
     /// # Errors
     /// [`LedgerError`] when the ledger cannot be read or updated.
     pub async fn run_batch(&self, holder: &str, limit: u32) -> Result<Vec<(ClaimedEvent, ProcessOutcome)>, LedgerError> {
-        let claimed = self.ledger.claim_due(holder, self.clock.now(), self.lease, limit).await?;
+        let claimed = self.claim(holder, limit).await?;
         let mut out = Vec::with_capacity(claimed.len());
         for event in claimed {
             let outcome = self.process(&event).await?;
@@ -146,45 +149,59 @@ where
             Ok(disposition) => Ok(ProcessOutcome::Done(disposition)),
             Err(Failure::LeaseLost) => Ok(ProcessOutcome::LeaseLost),
             Err(Failure::HandedBack) => Ok(ProcessOutcome::HandedBack),
-            Err(Failure::Permanent(reason)) => self.give_up(event, reason).await,
-            Err(Failure::Transient(reason)) => self.retry_later(event, reason).await,
+            Err(Failure::Fatal(reason)) => self.give_up(event, reason).await,
+            Err(Failure::Retry(persistence, reason)) => self.retry_later(event, persistence, reason).await,
+            Err(Failure::Unowned) => self.unowned(event).await,
         }
+    }
+
+    /// Records that processing `event` panicked with `panic`: a failed attempt like any other
+    /// whose cause lies with the event, so an event that keeps panicking is dead-lettered after
+    /// the attempts cap instead of taking down one worker after another.
+    ///
+    /// # Errors
+    /// [`LedgerError`] when the failure cannot be written to the ledger.
+    pub async fn fail_panicked(&self, event: &ClaimedEvent, panic: &str) -> Result<ProcessOutcome, LedgerError> {
+        self.retry_later(event, Persistence::Persistent, format!("processing panicked: {panic}")).await
     }
 
     async fn give_up(&self, event: &ClaimedEvent, reason: String) -> Result<ProcessOutcome, LedgerError> {
-        match self.ledger.dead_letter(&event.id, &event.holder, &reason, self.clock.now()).await {
-            Ok(()) => Ok(ProcessOutcome::Dead { reason }),
-            Err(LedgerError::LeaseLost(_)) => Ok(ProcessOutcome::LeaseLost),
-            Err(e) => Err(e),
-        }
+        let written = self.ledger.dead_letter(&event.id, &event.holder, &reason, self.clock.now()).await;
+        settled(written, ProcessOutcome::Dead { reason })
     }
 
-    async fn retry_later(&self, event: &ClaimedEvent, reason: String) -> Result<ProcessOutcome, LedgerError> {
-        let attempt = event.attempts + 1;
-        match self.retry.after_failure(attempt, jitter(event)) {
+    /// An event no known organization owns is retried for a while, because the organization may
+    /// appear once an earlier event is applied (EC-10). After the policy's window it is taken for
+    /// another product's event on the same Stripe account and set aside as ignored, never dead:
+    /// nothing is wrong with it, and an operator can still replay it.
+    async fn unowned(&self, event: &ClaimedEvent) -> Result<ProcessOutcome, LedgerError> {
+        let now = self.clock.now();
+        if now - event.received_at < self.retry.unowned_window {
+            return self.retry_later(event, Persistence::Transient, "organization not known yet".to_owned()).await;
+        }
+        let reason = "no organization owns the event's customer or subscription; taken for another product's event";
+        settled(self.ledger.ignore(&event.id, &event.holder, reason, now).await, ProcessOutcome::Done(EventDisposition::Ignored))
+    }
+
+    async fn retry_later(&self, event: &ClaimedEvent, persistence: Persistence, reason: String) -> Result<ProcessOutcome, LedgerError> {
+        let attempt = event.attempts.saturating_add(1);
+        let age = self.clock.now() - event.received_at;
+        match self.retry.after(persistence, attempt, age, jitter(event.id.as_str(), event.attempts)) {
             RetryDecision::GiveUp => self.give_up(event, reason).await,
             RetryDecision::RetryIn(delay) => {
                 let at = self.clock.now() + delay;
-                match self.ledger.fail(&event.id, &event.holder, &reason, at).await {
-                    Ok(()) => Ok(ProcessOutcome::Retry { at, reason }),
-                    Err(LedgerError::LeaseLost(_)) => Ok(ProcessOutcome::LeaseLost),
-                    Err(e) => Err(e),
-                }
+                settled(self.ledger.fail(&event.id, &event.holder, &reason, at).await, ProcessOutcome::Retry { at, reason })
             }
         }
     }
 
     async fn attempt(&self, claimed: &ClaimedEvent) -> Result<EventDisposition, Failure> {
-        let decoded = self.decoder.decode(&claimed.payload).map_err(|e| match e {
-            DecodeError::Malformed(m) | DecodeError::Unsupported(m) => Failure::Permanent(format!("undecodable event: {m}")),
-            DecodeError::Unknown(e) => Failure::Transient(format!("decoder failed: {e}")),
-        })?;
+        let decoded = self.decoder.decode(&claimed.payload).map_err(undecodable)?;
         let Some(event) = decoded.event else {
             return self.finish(claimed, EventDisposition::Ignored).await;
         };
         let Some(org) = self.resolve_org(claimed, decoded.org_hint, decoded.customer.as_ref(), &event).await? else {
-            // The organization may appear once an earlier event is applied (EC-10): retry, never drop.
-            return Err(Failure::Transient("organization not known yet".to_owned()));
+            return Err(Failure::Unowned);
         };
         // An event recorded for another organization than its customer's owner moves to the
         // owner's queue, so it runs in that organization's order.
@@ -260,7 +277,7 @@ where
                 Err(e) => return Err(repo_failure(e)),
             }
         }
-        Err(Failure::Transient("organization kept changing concurrently".to_owned()))
+        Err(Failure::transient("organization kept changing concurrently"))
     }
 
     /// Decides, then settles a same-second tie by re-reading the subscription from Stripe. Without
@@ -275,48 +292,14 @@ where
             StripeFact::SubscriptionChanged(s) => Some(s.clone()),
             _ => None,
         };
-        let decision =
-            decide(&self.rules, loaded, Input::Stripe(event), now).map_err(|e| Failure::Transient(format!("cannot apply: {e}")))?;
+        let decision = decide(&self.rules, loaded, Input::Stripe(event), now).map_err(cannot_apply)?;
         match settle_refetches(&self.rules, self.payments.as_ref(), decision.clone(), now).await {
             Ok(settled) => Ok(settled),
             Err(PaymentError::NotConfigured) => match fallback.filter(|_| decision.outcome == Outcome::Tie) {
-                Some(snapshot) => decide(&self.rules, loaded, Input::SubscriptionFetched(snapshot), now)
-                    .map_err(|e| Failure::Transient(format!("cannot apply: {e}"))),
+                Some(snapshot) => decide(&self.rules, loaded, Input::SubscriptionFetched(snapshot), now).map_err(cannot_apply),
                 None => Ok(Decision { effects: Vec::new(), ..decision }),
             },
-            Err(e) => Err(Failure::Transient(format!("re-reading the subscription failed: {e}"))),
+            Err(e) => Err(refetch_failed(e)),
         }
     }
-}
-
-fn repo_failure(e: RepositoryError) -> Failure {
-    match e {
-        RepositoryError::LeaseLost(_) => Failure::LeaseLost,
-        RepositoryError::OwnershipConflict => Failure::Permanent(e.to_string()),
-        RepositoryError::VersionConflict { .. }
-        | RepositoryError::NotFound(_)
-        | RepositoryError::Unavailable
-        | RepositoryError::Unknown(_) => Failure::Transient(e.to_string()),
-    }
-}
-
-fn ledger_failure(e: LedgerError) -> Failure {
-    match e {
-        LedgerError::LeaseLost(_) => Failure::LeaseLost,
-        LedgerError::NotFound(_) | LedgerError::NotReplayable(_) | LedgerError::Unavailable | LedgerError::Unknown(_) => {
-            Failure::Transient(e.to_string())
-        }
-    }
-}
-
-/// A deterministic spread in `[0, 1)` per event and attempt, so workers do not retry in lockstep.
-fn jitter(event: &ClaimedEvent) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in event.id.as_str().bytes().chain(event.attempts.to_le_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let unit = (h % 1_000_000) as f64 / 1_000_000.0;
-    unit
 }

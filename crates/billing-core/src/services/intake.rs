@@ -1,9 +1,10 @@
-//! Recording verified webhook deliveries: resolve the organization, record once, acknowledge.
+//! Recording verified webhook deliveries: check the mode, resolve the organization, record once.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::events::TenantDisagreement;
 use crate::decide::Rules;
 use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::ports::{BillingRepository, Clock, LedgerError, NewEvent, RecordOutcome, RepositoryError, WebhookLedger};
@@ -25,6 +26,54 @@ pub struct VerifiedDelivery {
     pub verified_by: Option<u32>,
 }
 
+/// Which of Stripe's two separate worlds an event, a key or an endpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StripeMode {
+    Live,
+    Test,
+}
+
+impl StripeMode {
+    /// The mode of an event whose envelope says `livemode`.
+    pub fn of(livemode: bool) -> Self {
+        if livemode {
+            Self::Live
+        } else {
+            Self::Test
+        }
+    }
+
+    /// `live` or `test`, for logs and metric labels.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// What became of a delivery; every variant is acknowledged to Stripe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    /// Recorded for the workers to process.
+    Recorded,
+    /// Already recorded; nothing changed.
+    Duplicate,
+    /// The event belongs to the other Stripe mode than this intake serves, so it must never
+    /// change a plan. It is neither recorded nor processed: the ledger port can only record an
+    /// event as due, and a due event would be processed.
+    IgnoredForMode { expected: StripeMode, received: StripeMode },
+}
+
+impl From<RecordOutcome> for IntakeOutcome {
+    fn from(outcome: RecordOutcome) -> Self {
+        match outcome {
+            RecordOutcome::Recorded => Self::Recorded,
+            RecordOutcome::Duplicate => Self::Duplicate,
+        }
+    }
+}
+
 /// Why a delivery could not be recorded; the caller answers 503 so Stripe retries.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -34,6 +83,19 @@ pub enum IntakeError {
     Repository(#[from] RepositoryError),
 }
 
+/// Told of each tenant disagreement found while recording.
+type TenantHook = Arc<dyn Fn(&TenantDisagreement) + Send + Sync>;
+
+/// Where tenant disagreements are reported; billing-core cannot log, so the server decides.
+#[derive(Clone, Default)]
+struct TenantWatch(Option<TenantHook>);
+
+impl std::fmt::Debug for TenantWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "TenantWatch(watched)" } else { "TenantWatch(unwatched)" })
+    }
+}
+
 /// Records verified deliveries in the ledger; processing happens later, in the workers.
 #[derive(Debug)]
 pub struct WebhookIntake<R: ?Sized, L: ?Sized, C: ?Sized> {
@@ -41,6 +103,8 @@ pub struct WebhookIntake<R: ?Sized, L: ?Sized, C: ?Sized> {
     ledger: Arc<L>,
     clock: Arc<C>,
     rules: Arc<Rules>,
+    expected_mode: Option<StripeMode>,
+    tenants: TenantWatch,
 }
 
 impl<R, L, C> WebhookIntake<R, L, C>
@@ -49,25 +113,44 @@ where
     L: WebhookLedger + ?Sized,
     C: Clock + ?Sized,
 {
+    /// An intake that accepts events of both modes; see [`Self::expecting_mode`].
     pub fn new(repo: Arc<R>, ledger: Arc<L>, clock: Arc<C>, rules: Arc<Rules>) -> Self {
-        Self { repo, ledger, clock, rules }
+        Self { repo, ledger, clock, rules, expected_mode: None, tenants: TenantWatch::default() }
     }
 
-    /// Records the delivery once. The organization named by the event is created on first
-    /// reference; one found through the Stripe customer is attached; otherwise the worker
-    /// resolves it later. Only a durable record may be acknowledged.
+    /// The rules the intake was built with, the same as the other use cases'.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Accepts only events of `mode` (`None` accepts both). A test endpoint's secret left in
+    /// the list of a live endpoint would otherwise let test events change live plans.
+    #[must_use]
+    pub fn expecting_mode(mut self, mode: Option<StripeMode>) -> Self {
+        self.expected_mode = mode;
+        self
+    }
+
+    /// Calls `watch` for each delivery that names another organization than the owner of its
+    /// Stripe customer; the delivery is recorded for the owner.
+    #[must_use]
+    pub fn on_tenant_disagreement(mut self, watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
+        self.tenants = TenantWatch(Some(Arc::new(watch)));
+        self
+    }
+
+    /// Records the delivery once, for the organization owning its Stripe customer if any, else
+    /// the one it names, else none (the worker resolves it later). Nothing is created here.
+    /// Only a durable record, or a delivery of the other mode, may be acknowledged.
     ///
     /// # Errors
     /// [`IntakeError`] when storage is unavailable; nothing is acknowledged then.
-    pub async fn record(&self, delivery: VerifiedDelivery) -> Result<RecordOutcome, IntakeError> {
-        let org_id = match (&delivery.org_hint, &delivery.customer) {
-            (Some(org), _) => {
-                self.repo.load_or_create(org, self.rules.catalog.free_plan().id()).await?;
-                Some(org.clone())
-            }
-            (None, Some(customer)) => self.repo.find_by_customer(customer).await?,
-            (None, None) => None,
-        };
+    pub async fn record(&self, delivery: VerifiedDelivery) -> Result<IntakeOutcome, IntakeError> {
+        let received = StripeMode::of(delivery.livemode);
+        if let Some(expected) = self.expected_mode.filter(|m| *m != received) {
+            return Ok(IntakeOutcome::IgnoredForMode { expected, received });
+        }
+        let org_id = self.resolve_org(&delivery).await?;
         let event = NewEvent {
             id: delivery.id,
             event_type: delivery.event_type,
@@ -79,6 +162,33 @@ where
             verified_by: delivery.verified_by,
             received_at: self.clock.now(),
         };
-        Ok(self.ledger.record(&event).await?)
+        Ok(self.ledger.record(&event).await?.into())
+    }
+
+    /// The organization to record a delivery for, in the event processor's precedence: the owner
+    /// of its Stripe customer first, because the organization an event names is chosen outside
+    /// our control (a Payment Link buyer sets `client_reference_id`) and must never take a
+    /// customer from its owner; then the named one. The processor's last resort, the owner of the
+    /// subscription, needs the decoded event, so the worker applies it to events recorded here
+    /// without an organization.
+    async fn resolve_org(&self, delivery: &VerifiedDelivery) -> Result<Option<OrgId>, IntakeError> {
+        if let Some(customer) = &delivery.customer {
+            if let Some(owner) = self.repo.find_by_customer(customer).await? {
+                if let Some(named) = delivery.org_hint.clone().filter(|n| n != &owner) {
+                    self.report(delivery, customer, &owner, named);
+                }
+                return Ok(Some(owner));
+            }
+        }
+        Ok(delivery.org_hint.clone())
+    }
+
+    /// Reports that `delivery` names `named` although its customer is `owner`'s. The processor
+    /// will not report it again: it sees the event recorded for the owner.
+    fn report(&self, delivery: &VerifiedDelivery, customer: &StripeCustomerId, owner: &OrgId, named: OrgId) {
+        if let Some(watch) = &self.tenants.0 {
+            let (event_id, event_type) = (delivery.id.clone(), delivery.event_type.clone());
+            watch(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
+        }
     }
 }

@@ -22,8 +22,8 @@ use crate::state::BillingState;
 
 pub use checkout::CheckoutStarted;
 pub use commands::{PlanChangeRequest, QuoteLock};
-pub use events::{EventProcessor, ProcessOutcome};
-pub use intake::{IntakeError, VerifiedDelivery, WebhookIntake};
+pub use events::{EventProcessor, ProcessOutcome, TenantDisagreement};
+pub use intake::{IntakeError, IntakeOutcome, StripeMode, VerifiedDelivery, WebhookIntake};
 pub use notify::{DeliveryReport, NotificationDispatcher};
 pub use proration::ProrationQuote;
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::ports::{BillingRepository, Clock, Notifier, NotifyError, OutboxItem, RepositoryError};
+use crate::ports::{BillingRepository, Clock, Notifier, NotifyError, OutboxItem, RepositoryError, UndecodableNotice};
 use crate::retry::{RetryDecision, RetryPolicy};
 
 /// What one delivery run did.
@@ -15,6 +15,8 @@ pub struct DeliveryReport {
     pub no_recipient: usize,
     /// Failed; offered again after a backoff.
     pub failed: usize,
+    /// Unreadable outbox rows, dead-lettered so they cannot hold up the others.
+    pub dead: usize,
 }
 
 /// Delivers outbox notices; a notice is marked delivered only after the notifier accepted it.
@@ -22,7 +24,8 @@ pub struct DeliveryReport {
 /// A claim holds its notices for `lease`; a notice is only sent while at least `send_budget`
 /// (the notifier's longest call) of the lease remains, so another instance cannot take it over
 /// while it is still being sent. Failed notices are offered again after an exponential backoff
-/// (one minute doubling to six hours by default), never dropped.
+/// (one minute doubling to six hours by default), never dropped. A row the store cannot read
+/// back as a notice is dead-lettered on the spot, and the rest of its claim is delivered.
 #[derive(Debug)]
 pub struct NotificationDispatcher<R: ?Sized, N: ?Sized, C: ?Sized> {
     repo: Arc<R>,
@@ -35,7 +38,7 @@ pub struct NotificationDispatcher<R: ?Sized, N: ?Sized, C: ?Sized> {
 
 impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> NotificationDispatcher<R, N, C> {
     pub fn new(repo: Arc<R>, notifier: Arc<N>, clock: Arc<C>) -> Self {
-        let retry = RetryPolicy { base: Duration::minutes(1), cap: Duration::hours(6), max_attempts: u32::MAX };
+        let retry = retry_policy(Duration::minutes(1), Duration::hours(6));
         Self { repo, notifier, clock, lease: Duration::seconds(60), send_budget: Duration::seconds(15), retry }
     }
 
@@ -43,7 +46,7 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
     /// up to the cap (default six hours).
     #[must_use]
     pub fn with_retry(mut self, first: Duration, cap: Duration) -> Self {
-        self.retry = RetryPolicy { base: first, cap, max_attempts: u32::MAX };
+        self.retry = retry_policy(first, cap);
         self
     }
 
@@ -54,9 +57,13 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
     pub async fn deliver(&self, limit: u32) -> Result<DeliveryReport, RepositoryError> {
         let now = self.clock.now();
         let lease_until = now + self.lease;
-        let items = self.repo.claim_outbox(now, lease_until, limit).await?;
+        let claim = self.repo.claim_outbox(now, lease_until, limit).await?;
         let mut report = DeliveryReport::default();
-        for item in items {
+        for unreadable in &claim.undecodable {
+            self.dead_letter(unreadable).await?;
+            report.dead += 1;
+        }
+        for item in claim.items {
             // The rest stay leased and are offered again when the lease runs out.
             if self.clock.now() + self.send_budget > lease_until {
                 break;
@@ -64,6 +71,12 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
             self.deliver_one(&item, &mut report).await?;
         }
         Ok(report)
+    }
+
+    /// Retrying cannot make a row readable, so it is set aside with the reason for the operator.
+    async fn dead_letter(&self, unreadable: &UndecodableNotice) -> Result<(), RepositoryError> {
+        let reason = format!("undecodable notice: {}", unreadable.reason);
+        self.repo.outbox_dead_letter(unreadable.id, &reason, self.clock.now()).await
     }
 
     async fn deliver_one(&self, item: &OutboxItem, report: &mut DeliveryReport) -> Result<(), RepositoryError> {
@@ -82,6 +95,12 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
         }
         self.repo.outbox_delivered(item.id, self.clock.now()).await
     }
+}
+
+/// Backoff from `first` doubling up to `cap`, never giving up: a notice is only dropped when
+/// nobody can receive it.
+fn retry_policy(first: Duration, cap: Duration) -> RetryPolicy {
+    RetryPolicy { base: first, cap, max_attempts: u32::MAX, ..RetryPolicy::default() }
 }
 
 /// A spread in `[0, 1)` per notice, so a receiver's outage is not followed by a burst.

@@ -30,7 +30,7 @@ pub async fn a_commit_writes_state_audit_outbox_and_event_status_together<S: Sto
     let entry = store.get(&claimed[0].id).await.unwrap().unwrap();
     assert_eq!((entry.status, entry.processed_at), (EventStatus::Processed, Some(at(21))));
     assert_eq!(store.audit_trail(&o, 10).await.unwrap(), commit.audit.iter().rev().cloned().collect::<Vec<_>>());
-    let outbox = store.claim_outbox(at(22), at(52), 10).await.unwrap();
+    let outbox = store.claim_outbox(at(22), at(52), 10).await.unwrap().items;
     assert_eq!(outbox.iter().map(|i| i.notice.clone()).collect::<Vec<_>>(), commit.notices);
     assert!(outbox.iter().all(|i| i.org_id == o && i.attempts == 0));
     assert_eq!(store.find_by_customer(&customer(1)).await.unwrap(), Some(o.clone()));
@@ -81,7 +81,7 @@ pub async fn a_commit_whose_lease_was_lost_rolls_back_everything<S: Store>(store
     assert_eq!(store.row_counts().await.unwrap(), before);
     assert_eq!(store.load(&o).await.unwrap(), Some(v0));
     assert!(store.audit_trail(&o, 10).await.unwrap().is_empty());
-    assert!(store.claim_outbox(at(141), at(171), 10).await.unwrap().is_empty());
+    assert!(store.claim_outbox(at(141), at(171), 10).await.unwrap().items.is_empty());
     assert!(store.find_by_customer(&customer(1)).await.unwrap().is_none());
     assert_eq!(store.get(&mine[0].id).await.unwrap().unwrap().status, EventStatus::Processing);
 

@@ -116,7 +116,7 @@ async fn drain_outbox_concurrently<S: Store>(store: &Arc<S>, notifiers: usize) -
             tokio::spawn(async move {
                 let mut ids = Vec::new();
                 loop {
-                    let batch = store.claim_outbox(at(300), at(330), 2).await.unwrap();
+                    let batch = store.claim_outbox(at(300), at(330), 2).await.unwrap().items;
                     if batch.is_empty() {
                         return ids;
                     }
@@ -138,16 +138,16 @@ pub async fn the_outbox_hands_each_notice_out_once_until_its_lease_expires<S: St
     let state = store.load_or_create(&org(1), &free()).await.unwrap();
     store.commit(Commit { notices: notices.clone(), ..bare_commit(state, None, at(1)) }).await.unwrap();
 
-    let first = store.claim_outbox(at(100), at(130), 4).await.unwrap();
-    let second = store.claim_outbox(at(101), at(131), 10).await.unwrap();
+    let first = store.claim_outbox(at(100), at(130), 4).await.unwrap().items;
+    let second = store.claim_outbox(at(101), at(131), 10).await.unwrap().items;
     let claimed: Vec<Notice> = first.iter().chain(&second).map(|i| i.notice.clone()).collect();
     assert_eq!(claimed, notices, "every kind round-trips, in commit order");
     assert!(first.iter().chain(&second).all(|i| i.attempts == 0 && i.org_id == org(1)));
-    assert!(store.claim_outbox(at(102), at(132), 10).await.unwrap().is_empty(), "all leased");
+    assert!(store.claim_outbox(at(102), at(132), 10).await.unwrap().items.is_empty(), "all leased");
 
     store.outbox_delivered(first[0].id, at(103)).await.unwrap();
     store.outbox_delivered(second[0].id, at(103)).await.unwrap();
-    let retried = store.claim_outbox(at(200), at(230), 20).await.unwrap();
+    let retried = store.claim_outbox(at(200), at(230), 20).await.unwrap().items;
     assert_eq!(retried.len(), notices.len() - 2, "expired leases come back, delivered notices do not");
     assert!(retried.iter().all(|i| i.attempts == 1));
 
@@ -160,9 +160,9 @@ pub async fn the_outbox_hands_each_notice_out_once_until_its_lease_expires<S: St
     let (held, delivered_id) = (retried[0].id, first[0].id);
     store.outbox_retry_at(held, at(500)).await.unwrap();
     store.outbox_retry_at(delivered_id, at(500)).await.unwrap();
-    let early = store.claim_outbox(at(400), at(600), 20).await.unwrap();
+    let early = store.claim_outbox(at(400), at(600), 20).await.unwrap().items;
     assert_eq!(early.len(), retried.len() - 1, "the others' leases ran out");
     assert!(early.iter().all(|i| i.id != held), "not before its retry time");
-    let late = store.claim_outbox(at(501), at(531), 20).await.unwrap();
+    let late = store.claim_outbox(at(501), at(531), 20).await.unwrap().items;
     assert_eq!(late.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(), [(held, 3)], "then once more, and a delivered one never");
 }

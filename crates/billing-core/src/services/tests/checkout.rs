@@ -89,6 +89,7 @@ async fn verifying_a_paid_session_applies_the_subscription_at_once() {
     let mut payments = MockPaymentProvider::new();
     loads(&mut repo, new_org());
     payments.expect_retrieve_checkout_session().returning(|_| Ok(session_info(Some("org_1"), true)));
+    repo.expect_find_by_customer().returning(|_| Ok(None));
     payments.expect_retrieve_subscription().times(1).returning(|_| Ok(snapshot("price_team", SubscriptionStatus::Active)));
     repo.expect_commit().withf(|c| c.state.plan() == &plan("team")).times(1).returning(|_| Ok(1));
     let verified = service(repo, payments, 0).verify_checkout(&org("org_1"), &session("cs_1")).await.unwrap();
@@ -145,6 +146,7 @@ async fn an_open_session_is_incomplete_and_a_complete_unpaid_one_needs_payment_w
         payments
             .expect_retrieve_checkout_session()
             .returning(move |_| Ok(CheckoutSessionInfo { complete, ..session_info(Some("org_1"), paid) }));
+        repo.expect_find_by_customer().returning(|_| Ok(None));
         payments.expect_retrieve_subscription().never();
         repo.expect_commit().never();
         let err = service(repo, payments, 0).verify_checkout(&org("org_1"), &session("cs_1")).await.unwrap_err();

@@ -1,8 +1,12 @@
 //! Use-case tests against mockall mocks of every port.
 
 mod checkout;
+mod checkout_owner;
 mod commands;
+mod event_retries;
 mod events;
+mod intake;
+mod intake_mode;
 mod notify;
 mod proration;
 

@@ -2,11 +2,16 @@ use chrono::Duration;
 
 use super::*;
 use crate::notice::Notice;
-use crate::ports::{MockNotifier, NotifyError, OutboxItem};
+use crate::ports::{MockNotifier, NotifyError, OutboxClaim, OutboxItem, UndecodableNotice};
 use crate::services::{DeliveryReport, NotificationDispatcher};
 
 fn item(id: i64, attempts: u32) -> OutboxItem {
     OutboxItem { id, org_id: org("org_1"), notice: Notice::PaymentActionRequired, attempts }
+}
+
+/// A claim of `items`, all readable.
+fn claim(items: Vec<OutboxItem>) -> OutboxClaim {
+    OutboxClaim { items, undecodable: Vec::new() }
 }
 
 type Dispatcher = NotificationDispatcher<MockBillingRepository, MockNotifier, ManualClock>;
@@ -24,7 +29,7 @@ async fn a_notice_is_marked_delivered_only_after_the_notifier_accepted_it() {
     let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
     repo.expect_claim_outbox()
         .withf(|now, until, limit| *now == at(100) && *until == at(160) && *limit == 10)
-        .returning(|_, _, _| Ok(vec![item(1, 0), item(2, 0), item(3, 0)]));
+        .returning(|_, _, _| Ok(claim(vec![item(1, 0), item(2, 0), item(3, 0)])));
     notifier.expect_notify().returning(|i| match i.id {
         1 => Ok(()),
         2 => Err(NotifyError::Unavailable),
@@ -34,14 +39,14 @@ async fn a_notice_is_marked_delivered_only_after_the_notifier_accepted_it() {
     repo.expect_outbox_delivered().withf(|id, _| *id == 1 || *id == 3).times(2).returning(|_, _| Ok(()));
     repo.expect_outbox_retry_at().withf(|id, when| *id == 2 && *when >= at(160) && *when < at(176)).times(1).returning(|_, _| Ok(()));
     let report = dispatcher(repo, notifier, clock()).deliver(10).await.unwrap();
-    assert_eq!(report, DeliveryReport { delivered: 1, no_recipient: 1, failed: 1 });
+    assert_eq!(report, DeliveryReport { delivered: 1, no_recipient: 1, failed: 1, dead: 0 });
 }
 
 #[tokio::test]
 async fn a_notice_that_keeps_failing_waits_longer_each_time_up_to_the_cap() {
     for (attempts_before, min_delay) in [(0, Duration::minutes(1)), (3, Duration::minutes(8)), (40, Duration::hours(6))] {
         let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
-        repo.expect_claim_outbox().returning(move |_, _, _| Ok(vec![item(100, attempts_before)]));
+        repo.expect_claim_outbox().returning(move |_, _, _| Ok(claim(vec![item(100, attempts_before)])));
         notifier.expect_notify().returning(|_| Err(NotifyError::Unknown(anyhow::anyhow!("refused with 404"))));
         // Jitter of notice 100 is zero.
         let expected = at(100) + min_delay;
@@ -55,7 +60,7 @@ async fn a_notice_that_keeps_failing_waits_longer_each_time_up_to_the_cap() {
 async fn notices_are_only_sent_while_the_lease_leaves_time_for_a_whole_call() {
     let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
     let clock = clock();
-    repo.expect_claim_outbox().returning(|_, _, _| Ok((1..=5).map(|id| item(id, 0)).collect()));
+    repo.expect_claim_outbox().returning(|_, _, _| Ok(claim((1..=5).map(|id| item(id, 0)).collect())));
     // Each call takes 20 s of the 60 s lease; a call needs 15 s left, so the fourth is not sent
     // and stays leased until another run (or instance) takes it over.
     let ticking = Arc::clone(&clock);
@@ -74,4 +79,21 @@ async fn an_outbox_that_cannot_be_read_reports_the_error_and_notifies_nobody() {
     repo.expect_claim_outbox().returning(|_, _, _| Err(crate::ports::RepositoryError::Unavailable));
     notifier.expect_notify().never();
     assert!(dispatcher(repo, notifier, clock()).deliver(10).await.is_err());
+}
+
+#[tokio::test]
+async fn an_unreadable_notice_is_dead_lettered_with_its_reason_and_the_rest_are_delivered() {
+    let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+    repo.expect_claim_outbox().returning(|_, _, _| {
+        let undecodable = vec![UndecodableNotice { id: 2, reason: "unknown notice kind `from_the_future`".into() }];
+        Ok(OutboxClaim { items: vec![item(1, 0), item(3, 0)], undecodable })
+    });
+    repo.expect_outbox_dead_letter()
+        .withf(|id, reason, at_| *id == 2 && reason == "undecodable notice: unknown notice kind `from_the_future`" && *at_ == at(100))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    notifier.expect_notify().withf(|i| i.id != 2).times(2).returning(|_| Ok(()));
+    repo.expect_outbox_delivered().withf(|id, _| *id == 1 || *id == 3).times(2).returning(|_, _| Ok(()));
+    let report = dispatcher(repo, notifier, clock()).deliver(10).await.unwrap();
+    assert_eq!(report, DeliveryReport { delivered: 2, no_recipient: 0, failed: 0, dead: 1 });
 }
