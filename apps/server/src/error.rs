@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::quote::QuoteError;
+use crate::telemetry::cause_chain;
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -233,18 +234,6 @@ fn ledger(l: &LedgerError) -> (StatusCode, &'static str, String) {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "unexpected storage error".into())
         }
     }
-}
-
-/// The error and every source below it, as `{:#}` prints an `anyhow` chain.
-fn cause_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 impl ResponseError for ApiError {

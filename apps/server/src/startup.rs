@@ -187,7 +187,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: B
 /// Without a key both are accepted, which start-up reports.
 pub fn stripe_mode(settings: &Settings) -> Option<StripeMode> {
     let key = settings.stripe_secret_key.as_ref()?;
-    // Secret (`sk_`) and restricted (`rk_`) keys name their mode second: `sk_live_…`, `rk_test_…`.
+    // Secret (`sk`) and restricted (`rk`) keys name their mode in their second part (`live` or `test`).
     let mut parts = key.expose_secret().splitn(3, '_');
     match (parts.next(), parts.next()) {
         (Some("sk" | "rk"), Some("live")) => Some(StripeMode::Live),

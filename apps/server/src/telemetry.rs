@@ -10,3 +10,15 @@ pub fn init(json: bool) {
     // An error only means a subscriber is already installed.
     drop(installed);
 }
+
+/// The error and every source below it, as `{:#}` prints an `anyhow` chain.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
 use crate::state::{Clk, Ledger, Payments, Repo};
+use crate::telemetry::cause_chain;
 
 pub type Processor = EventProcessor<Repo, Ledger, Payments, dyn EventDecoder, Clk>;
 pub type Billing = BillingService<Repo, Payments, Clk>;
@@ -144,18 +145,6 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
         (None, Some(message)) => message.clone(),
         (None, None) => "a panic without a message".to_owned(),
     }
-}
-
-/// The error and every source below it, as `{:#}` prints an `anyhow` chain.
-fn cause_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 /// Fires due timers, reconciles past-due organizations with Stripe and refreshes gauges; a panic
