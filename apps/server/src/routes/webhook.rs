@@ -35,25 +35,11 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     Ok(body)
 }
 
-/// A short, stable label for a failed check, for metrics and logs.
-fn reason(e: &SignatureError) -> &'static str {
-    match e {
-        SignatureError::MissingHeader => "missing_header",
-        SignatureError::MalformedHeader => "malformed_header",
-        SignatureError::NoTimestamp => "no_timestamp",
-        SignatureError::NoV1Signature => "no_v1_signature",
-        SignatureError::BadHex => "bad_hex",
-        SignatureError::NoSecrets => "no_secrets",
-        SignatureError::NoMatchingSignature => "no_matching_signature",
-        SignatureError::TimestampOutsideTolerance { .. } => "timestamp_outside_tolerance",
-    }
-}
-
 /// Counts a failed verification against the client and answers 400, or 429 when the client
 /// had already failed too often. Only deliveries that failed verification reach this point, so
 /// the limiter can never refuse a validly signed one.
 fn refuse(state: &AppState, client: Option<IpAddr>, e: SignatureError) -> ApiError {
-    let why = reason(&e);
+    let why = e.code();
     state.metrics.webhooks_invalid_signature.with_label_values(&[why]).inc();
     tracing::warn!(reason = why, client = ?client, "webhook signature rejected");
     match client {

@@ -6,8 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use self::failure::{cannot_apply, ledger_failure, refetch_failed, repo_failure, settled, undecodable, Failure};
 use super::effects::{commit_for, settle_refetches, worth_committing};
+use super::tenancy::{TenantDisagreement, TenantWatch};
 use crate::decide::{decide, Decision, Outcome, Rules};
-use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
+use crate::ids::{OrgId, StripeCustomerId};
 use crate::input::{Input, StripeEvent, StripeFact};
 use crate::ports::{
     Assignment, BillingRepository, ClaimedEvent, Clock, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
@@ -35,44 +36,6 @@ pub enum ProcessOutcome {
     /// The organization, learned only now, has another event in flight or an older one waiting;
     /// the event was handed back unapplied, to run in its organization's order.
     HandedBack,
-}
-
-/// An event recorded for, or naming, another organization than the one owning its Stripe
-/// customer. The event was applied to the owner: a customer never moves between organizations,
-/// whatever `client_reference_id` or `metadata.org_id` say (a Payment Link buyer chooses them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TenantDisagreement {
-    pub event_id: StripeEventId,
-    /// Stripe's event type, as the ledger recorded it.
-    pub event_type: String,
-    pub customer: StripeCustomerId,
-    /// The organization owning the customer, which the event was applied to.
-    pub owner: OrgId,
-    /// The organization the ledger recorded the event for or the event names, left untouched.
-    pub named: OrgId,
-}
-
-/// Told of each tenant disagreement.
-type TenantHook = Arc<dyn Fn(&TenantDisagreement) + Send + Sync>;
-
-/// Where tenant disagreements are reported; billing-core cannot log, so the server decides.
-#[derive(Clone, Default)]
-struct TenantWatch(Option<TenantHook>);
-
-impl TenantWatch {
-    /// Reports that `claimed` was recorded for, or names, `named` although its customer is `owner`'s.
-    fn report(&self, claimed: &ClaimedEvent, customer: &StripeCustomerId, owner: &OrgId, named: OrgId) {
-        if let Some(watch) = &self.0 {
-            let (event_id, event_type) = (claimed.id.clone(), claimed.event_type.clone());
-            watch(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
-        }
-    }
-}
-
-impl std::fmt::Debug for TenantWatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "TenantWatch(watched)" } else { "TenantWatch(unwatched)" })
-    }
 }
 
 /// Drains the webhook ledger into billing state.
@@ -114,7 +77,7 @@ where
     /// event, unless moving it to the owner's queue failed and it is tried again.
     #[must_use]
     pub fn on_tenant_disagreement(mut self, watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
-        self.tenants = TenantWatch(Some(Arc::new(watch)));
+        self.tenants = TenantWatch::new(watch);
         self
     }
 
@@ -234,16 +197,9 @@ where
         // The ledger's organization comes first: once an event moved to its owner, a retry
         // names the owner and the disagreement is not reported twice.
         let named = claimed.org_id.clone().or(hint);
-        if let Some(customer) = customer {
-            if let Some(owner) = self.repo.find_by_customer(customer).await.map_err(repo_failure)? {
-                if let Some(named) = named.filter(|n| n != &owner) {
-                    self.tenants.report(claimed, customer, &owner, named);
-                }
-                return Ok(Some(owner));
-            }
-        }
-        if named.is_some() {
-            return Ok(named);
+        let event_ref = (&claimed.id, claimed.event_type.as_str());
+        if let Some(org) = self.tenants.owner_first(self.repo.as_ref(), event_ref, customer, named).await.map_err(repo_failure)? {
+            return Ok(Some(org));
         }
         let subscription = match &event.fact {
             StripeFact::SubscriptionChanged(s) | StripeFact::SubscriptionDeleted(s) => Some(&s.id),

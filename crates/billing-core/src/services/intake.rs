@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::events::TenantDisagreement;
+use super::tenancy::{TenantDisagreement, TenantWatch};
 use crate::decide::Rules;
 use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::ports::{BillingRepository, Clock, LedgerError, NewEvent, RecordOutcome, RepositoryError, WebhookLedger};
@@ -83,19 +83,6 @@ pub enum IntakeError {
     Repository(#[from] RepositoryError),
 }
 
-/// Told of each tenant disagreement found while recording.
-type TenantHook = Arc<dyn Fn(&TenantDisagreement) + Send + Sync>;
-
-/// Where tenant disagreements are reported; billing-core cannot log, so the server decides.
-#[derive(Clone, Default)]
-struct TenantWatch(Option<TenantHook>);
-
-impl std::fmt::Debug for TenantWatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "TenantWatch(watched)" } else { "TenantWatch(unwatched)" })
-    }
-}
-
 /// Records verified deliveries in the ledger; processing happens later, in the workers.
 #[derive(Debug)]
 pub struct WebhookIntake<R: ?Sized, L: ?Sized, C: ?Sized> {
@@ -135,7 +122,7 @@ where
     /// Stripe customer; the delivery is recorded for the owner.
     #[must_use]
     pub fn on_tenant_disagreement(mut self, watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
-        self.tenants = TenantWatch(Some(Arc::new(watch)));
+        self.tenants = TenantWatch::new(watch);
         self
     }
 
@@ -172,23 +159,7 @@ where
     /// subscription, needs the decoded event, so the worker applies it to events recorded here
     /// without an organization.
     async fn resolve_org(&self, delivery: &VerifiedDelivery) -> Result<Option<OrgId>, IntakeError> {
-        if let Some(customer) = &delivery.customer {
-            if let Some(owner) = self.repo.find_by_customer(customer).await? {
-                if let Some(named) = delivery.org_hint.clone().filter(|n| n != &owner) {
-                    self.report(delivery, customer, &owner, named);
-                }
-                return Ok(Some(owner));
-            }
-        }
-        Ok(delivery.org_hint.clone())
-    }
-
-    /// Reports that `delivery` names `named` although its customer is `owner`'s. The processor
-    /// will not report it again: it sees the event recorded for the owner.
-    fn report(&self, delivery: &VerifiedDelivery, customer: &StripeCustomerId, owner: &OrgId, named: OrgId) {
-        if let Some(watch) = &self.tenants.0 {
-            let (event_id, event_type) = (delivery.id.clone(), delivery.event_type.clone());
-            watch(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
-        }
+        let event = (&delivery.id, delivery.event_type.as_str());
+        Ok(self.tenants.owner_first(self.repo.as_ref(), event, delivery.customer.as_ref(), delivery.org_hint.clone()).await?)
     }
 }

@@ -7,6 +7,7 @@ mod events;
 mod intake;
 mod notify;
 mod proration;
+mod tenancy;
 mod timers;
 
 use std::future::Future;
@@ -22,10 +23,11 @@ use crate::state::BillingState;
 
 pub use checkout::CheckoutStarted;
 pub use commands::{PlanChangeRequest, QuoteLock};
-pub use events::{EventProcessor, ProcessOutcome, TenantDisagreement};
+pub use events::{EventProcessor, ProcessOutcome};
 pub use intake::{IntakeError, IntakeOutcome, StripeMode, VerifiedDelivery, WebhookIntake};
 pub use notify::{DeliveryReport, NotificationDispatcher};
 pub use proration::ProrationQuote;
+pub use tenancy::TenantDisagreement;
 
 /// Where Stripe sends the customer back to.
 #[derive(Debug, Clone, PartialEq, Eq)]

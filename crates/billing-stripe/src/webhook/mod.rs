@@ -81,6 +81,22 @@ pub enum SignatureError {
     TimestampOutsideTolerance { t: i64, now: i64 },
 }
 
+impl SignatureError {
+    /// A short, stable name of the failed check, for metrics, logs and reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingHeader => "missing_header",
+            Self::MalformedHeader => "malformed_header",
+            Self::NoTimestamp => "no_timestamp",
+            Self::NoV1Signature => "no_v1_signature",
+            Self::BadHex => "bad_hex",
+            Self::NoSecrets => "no_secrets",
+            Self::NoMatchingSignature => "no_matching_signature",
+            Self::TimestampOutsideTolerance { .. } => "timestamp_outside_tolerance",
+        }
+    }
+}
+
 /// Verifies a delivery: accepted when any `v1` matches any secret and `|now − t| <= tolerance`.
 ///
 /// The signature is checked before the timestamp, so a tolerance failure means an authentic but

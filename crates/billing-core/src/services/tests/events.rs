@@ -5,7 +5,7 @@ use crate::ports::{
     RepositoryError,
 };
 use crate::retry::RetryPolicy;
-use crate::services::events::TenantDisagreement;
+use crate::services::TenantDisagreement;
 use crate::services::{EventProcessor, ProcessOutcome};
 
 type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
