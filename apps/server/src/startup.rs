@@ -245,6 +245,7 @@ impl Application {
                 rules.clone(),
                 retry_policy(&settings),
             )
+            .expecting_mode(stripe_mode(&settings))
             .on_tenant_disagreement(tenant_watch(&metrics)),
         );
         let notifier = notifier(&settings, clock.clone())?;

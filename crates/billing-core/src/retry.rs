@@ -32,6 +32,11 @@ pub struct RetryPolicy {
     /// How long after its receipt an event that names no organization, and whose customer no
     /// organization owns, is retried before it is set aside as another product's.
     pub unowned_window: Duration,
+    /// How many times an event's lease may run out before a worker finished it (the process
+    /// died or stalled while applying it) before the event is dead-lettered. A panic is caught
+    /// and counted as a failed attempt; an abort, a stack overflow or the kernel's OOM killer
+    /// is only seen this way.
+    pub max_lease_expiries: u32,
 }
 
 /// Stripe retries an unacknowledged webhook for up to three days; an outage that Stripe itself
@@ -46,6 +51,7 @@ impl Default for RetryPolicy {
             max_attempts: 10,
             horizon: STRIPE_RETRY_HORIZON,
             unowned_window: Duration::hours(1),
+            max_lease_expiries: 5,
         }
     }
 }

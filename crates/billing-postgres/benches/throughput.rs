@@ -48,6 +48,7 @@ fn events(orgs: usize) -> Vec<NewEvent> {
                 payload: payload.to_string().into_bytes(),
                 verified_by: Some(0),
                 received_at: Utc::now(),
+                set_aside: None,
             });
         }
     }

@@ -21,7 +21,7 @@
 
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{Assignment, ClaimedEvent, LedgerError};
-use billing_store::sql::CLAIM_ELIGIBLE;
+use billing_store::sql::{CLAIM_ELIGIBLE, CLAIM_RETURNING, CLAIM_SET};
 use billing_store::{ledger_error, settle, CodecError, Unreachable};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::postgres::{PgPool, PgRow};
@@ -69,9 +69,9 @@ async fn claim_in(
     }
     let ids = lock_organizations(conn, candidates).await?;
     let sql = format!(
-        "UPDATE webhook_events e SET status = 'processing', lease_holder = $2, lease_until = $3, attempts = e.attempts + 1 \
+        "UPDATE webhook_events e SET {CLAIM_SET} \
          FROM unnest($4::text[]) AS c(id) WHERE e.event_id = c.id AND {CLAIM_ELIGIBLE} \
-         RETURNING e.event_id, e.event_type, e.stripe_created, e.org_id, e.payload, e.attempts - 1 AS attempts_before, e.received_at"
+         RETURNING {CLAIM_RETURNING}"
     );
     let rows = sqlx::query(&sql).bind(now).bind(holder).bind(lease_until).bind(&ids).fetch_all(&mut *conn).await.map_err(ledger_error)?;
     rows.iter().map(|r| claimed_event(r, holder, lease_until)).collect()
@@ -131,6 +131,7 @@ fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<
     let raw_id: String = r.try_get("event_id").map_err(ledger_error)?;
     let org: Option<String> = r.try_get("org_id").map_err(ledger_error)?;
     let attempts: i32 = r.try_get("attempts_before").map_err(ledger_error)?;
+    let expiries: i32 = r.try_get("lease_expiries").map_err(ledger_error)?;
     Ok(ClaimedEvent {
         id: StripeEventId::parse(raw_id.clone()).map_err(|_| CodecError::bad("event_id", raw_id))?,
         event_type: r.try_get("event_type").map_err(ledger_error)?,
@@ -138,6 +139,7 @@ fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<
         org_id: org.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
         payload: r.try_get("payload").map_err(ledger_error)?,
         attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
+        lease_expiries: u32::try_from(expiries).map_err(|_| CodecError::bad("lease_expiries", expiries))?,
         received_at: r.try_get("received_at").map_err(ledger_error)?,
         holder: holder.to_owned(),
         lease_until,

@@ -9,8 +9,8 @@ use billing_store::sql::{
     BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
 };
 use billing_store::{
-    count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, Unreachable,
-    DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
+    count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, RecordedAs,
+    Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::QueryBuilder;
@@ -34,6 +34,7 @@ impl WebhookLedger for PostgresStore {
     async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError> {
         // Secret positions are tiny list indexes; saturating keeps the column type simple.
         let verified_by = event.verified_by.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
+        let stored = RecordedAs::of(event);
         let done = sqlx::query(RECORD_EVENT)
             .bind(event.id.as_str())
             .bind(&event.event_type)
@@ -44,6 +45,9 @@ impl WebhookLedger for PostgresStore {
             .bind(&event.payload)
             .bind(verified_by)
             .bind(event.received_at)
+            .bind(stored.status)
+            .bind(stored.last_error)
+            .bind(stored.processed_at)
             .execute(&mut *self.conn().await?)
             .await
             .map_err(ledger_error)?;

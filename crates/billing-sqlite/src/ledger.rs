@@ -9,12 +9,12 @@ use billing_core::ports::{
     Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
 };
 use billing_store::sql::{
-    BACKLOG, CLAIM_ELIGIBLE, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT,
-    RELEASE_EVENT,
+    BACKLOG, CLAIM_ELIGIBLE, CLAIM_RETURNING, CLAIM_SET, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT,
+    IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
 };
 use billing_store::{
     count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError,
-    Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
+    RecordedAs, Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -32,12 +32,12 @@ use crate::SqliteStore;
 /// (about 20 times slower with 20 000 events waiting).
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "UPDATE webhook_events SET status = 'processing', lease_holder = $2, lease_until = $3, attempts = attempts + 1 \
+        "UPDATE webhook_events SET {CLAIM_SET} \
          WHERE event_id IN (\
              SELECT e.event_id FROM webhook_events e INDEXED BY webhook_events_due_idx \
              WHERE e.status IN ('received', 'processing', 'failed') AND {CLAIM_ELIGIBLE} \
              ORDER BY e.stripe_created, e.event_id LIMIT $4) \
-         RETURNING event_id, event_type, stripe_created, org_id, payload, attempts - 1 AS attempts_before, received_at"
+         RETURNING {CLAIM_RETURNING}"
     )
 });
 
@@ -54,6 +54,7 @@ impl SqliteStore {
 #[async_trait]
 impl WebhookLedger for SqliteStore {
     async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError> {
+        let stored = RecordedAs::of(event);
         let done = sqlx::query(RECORD_EVENT)
             .bind(event.id.as_str())
             .bind(event.event_type.as_str())
@@ -64,6 +65,9 @@ impl WebhookLedger for SqliteStore {
             .bind(event.payload.as_slice())
             .bind(event.verified_by.map(i64::from))
             .bind(us(event.received_at))
+            .bind(stored.status)
+            .bind(stored.last_error)
+            .bind(stored.processed_at.map(us))
             .execute(&mut *self.write_conn().await?)
             .await
             .map_err(ledger_error)?;
@@ -163,6 +167,7 @@ fn claimed_event(r: &SqliteRow, holder: &str, lease_until: DateTime<Utc>) -> Res
     let raw_id: String = r.try_get("event_id").map_err(ledger_error)?;
     let org: Option<String> = r.try_get("org_id").map_err(ledger_error)?;
     let attempts: i64 = r.try_get("attempts_before").map_err(ledger_error)?;
+    let expiries: i64 = r.try_get("lease_expiries").map_err(ledger_error)?;
     Ok(ClaimedEvent {
         id: StripeEventId::parse(raw_id.clone()).map_err(|_| CodecError::bad("event_id", raw_id))?,
         event_type: r.try_get("event_type").map_err(ledger_error)?,
@@ -170,6 +175,7 @@ fn claimed_event(r: &SqliteRow, holder: &str, lease_until: DateTime<Utc>) -> Res
         org_id: org.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
         payload: r.try_get("payload").map_err(ledger_error)?,
         attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
+        lease_expiries: u32::try_from(expiries).map_err(|_| CodecError::bad("lease_expiries", expiries))?,
         received_at: time(r, "received_at")?,
         holder: holder.to_owned(),
         lease_until,

@@ -1,7 +1,7 @@
 //! Ledger rows: their columns, status names, list and replay rules, error truncation and decoding.
 
 use billing_core::ids::{OrgId, StripeEventId};
-use billing_core::ports::{EventStatus, LedgerEntry};
+use billing_core::ports::{EventStatus, LedgerEntry, NewEvent};
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
@@ -21,6 +21,28 @@ pub const REPLAYABLE: [EventStatus; 4] = [EventStatus::Processed, EventStatus::I
 /// The most of an error message kept in `last_error`; longer messages are cut at a character
 /// boundary so a runaway error cannot bloat the ledger.
 pub const MAX_ERROR_BYTES: usize = 1024;
+
+/// How a new event is stored: due, or (set aside) already finished as ignored with its reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedAs<'a> {
+    pub status: &'static str,
+    pub last_error: Option<&'a str>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> RecordedAs<'a> {
+    /// The status columns of `event` as [`crate::sql::RECORD_EVENT`] inserts them.
+    pub fn of(event: &'a NewEvent) -> Self {
+        match &event.set_aside {
+            None => Self { status: EventStatus::Received.as_str(), last_error: None, processed_at: None },
+            Some(reason) => Self {
+                status: EventStatus::Ignored.as_str(),
+                last_error: Some(truncate_error(reason)),
+                processed_at: Some(event.received_at),
+            },
+        }
+    }
+}
 
 /// `error` cut to at most [`MAX_ERROR_BYTES`] bytes without splitting a character.
 pub fn truncate_error(error: &str) -> &str {

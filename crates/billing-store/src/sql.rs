@@ -49,9 +49,11 @@ pub const RELEASE_EVENT: &str = lease_guarded!(
 pub const EVENT_EXISTS: &str = "SELECT 1 FROM webhook_events WHERE event_id = $1";
 
 /// Records an event once; no row inserted means a duplicate.
+/// `$10`..`$12` are the status, last error and processed time of [`crate::RecordedAs`].
 pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
-    (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING";
+    (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at, \
+     status, last_error, processed_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id) DO NOTHING";
 
 /// Sets the organization `$3` of event `$1`, leased by `$2`.
 pub const ASSIGN_ORG: &str = lease_guarded!("org_id = $3");
@@ -66,6 +68,15 @@ pub const ORG_QUEUE_AHEAD: &str = "SELECT count(*) AS n FROM webhook_events e \
 
 /// One ledger entry by event id `$1`.
 pub static GET_EVENT: LazyLock<String> = LazyLock::new(|| format!("SELECT {LEDGER_COLUMNS} FROM webhook_events WHERE event_id = $1"));
+
+/// What a claim sets on each event it leases to holder `$2` until `$3`. An event still marked
+/// processing had a lease that ran out before its holder finished: that is counted.
+pub const CLAIM_SET: &str = "status = 'processing', lease_holder = $2, lease_until = $3, attempts = attempts + 1, \
+    lease_expiries = lease_expiries + CASE WHEN status = 'processing' THEN 1 ELSE 0 END";
+
+/// What a claim returns of each leased event, as both stores decode it.
+pub const CLAIM_RETURNING: &str =
+    "event_id, event_type, stripe_created, org_id, payload, attempts - 1 AS attempts_before, received_at, lease_expiries";
 
 /// Due, first in its organization's queue, and no other event of the organization leased.
 /// `$1` is now; the event table is aliased `e`. Postgres runs it twice per claim (to pick
@@ -84,7 +95,7 @@ pub const CLAIM_ELIGIBLE: &str = "
 
 /// Sends event `$1` through again with a fresh retry budget; the previous error stays visible
 /// until the next attempt.
-pub const REPLAY_RESET: &str = "UPDATE webhook_events SET status = 'received', attempts = 0, lease_holder = NULL, \
+pub const REPLAY_RESET: &str = "UPDATE webhook_events SET status = 'received', attempts = 0, lease_expiries = 0, lease_holder = NULL, \
     lease_until = NULL, next_attempt_at = NULL, processed_at = NULL WHERE event_id = $1";
 
 /// Audits a replay of event `$1` by actor `$2` from status `$3` at `$4`.

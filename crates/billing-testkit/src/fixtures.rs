@@ -76,6 +76,7 @@ pub fn new_event(id: &str, org_id: Option<&OrgId>, event_type: &str, created: i6
         payload: format!(r#"{{"id":"evt_{id}","type":"{event_type}"}}"#).into_bytes(),
         verified_by: Some(0),
         received_at: at(received),
+        set_aside: None,
     }
 }
 

@@ -51,6 +51,8 @@ macro_rules! contract_tests {
             a_failed_event_is_retried_on_the_backoff_schedule,
             an_event_goes_dead_after_the_configured_attempts,
             an_event_set_aside_as_ignored_keeps_its_reason_and_can_be_replayed,
+            an_event_recorded_set_aside_is_never_claimed_until_replayed,
+            a_claim_counts_the_leases_that_ran_out_and_a_replay_resets_the_count,
             replay_moves_a_finished_or_dead_event_back_to_due_and_audits_it,
             the_seed_monitoring_queries_find_what_they_look_for,
             load_or_create_makes_one_free_organization_at_version_zero,

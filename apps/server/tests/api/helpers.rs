@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use billing_core::ports::LedgerEntry;
 use billing_server::auth::{Claims, Role, TokenAuthority, TokenPolicy};
 use billing_server::config::{DatabaseConfig, Settings};
 use billing_server::startup::Application;
@@ -202,6 +203,13 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("condition not reached; last subscription: {last}");
+    }
+
+    /// The ledger row of event `id`, read straight from the app's store.
+    pub async fn ledger_entry(&self, id: &str) -> LedgerEntry {
+        let (_, ledger) = billing_server::adapters::open_store(&self.database).await.unwrap();
+        let id = billing_core::ids::StripeEventId::parse(id.to_owned()).unwrap();
+        ledger.get(&id).await.unwrap().unwrap_or_else(|| panic!("event {id} is not in the ledger"))
     }
 
     pub async fn metrics(&self) -> String {

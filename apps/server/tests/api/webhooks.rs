@@ -1,5 +1,6 @@
 //! The webhook endpoint's failure modes, duplicates, ordering and ties.
 
+use billing_core::ports::EventStatus;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -160,7 +161,30 @@ async fn other_mode(store: Store) {
     let res = app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await;
     assert_eq!(res.status(), 200, "Stripe must stop retrying it");
     app.wait_for_metrics(|m| m.contains("billing_webhooks_mode_mismatch_total{received=\"test\"} 1")).await;
+    let entry = app.ledger_entry("evt_test_LhqrwhVH3oMtUZ3JZnZkv2ce").await;
+    assert_eq!(entry.status, EventStatus::Ignored, "recorded, so an operator sees it, and never queued");
+    assert!(entry.last_error.as_deref().is_some_and(|e| e.contains("test mode event")), "{entry:?}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.subscription("org_42").await["plan"], "free", "a test-mode event never changes a live plan");
 }
 both_stores!(a_test_mode_event_on_a_live_server_is_acknowledged_counted_and_ignored, other_mode);
+
+async fn tenant_move(store: Store) {
+    let app = spawn_app(store).await;
+    assert_eq!(app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await.status(), 200);
+    app.subscription_when("org_42", |s| s["plan"] == "enterprise").await;
+    // A later event for org_42's customer and subscription names org_99, as a Payment Link
+    // buyer could make it do.
+    let mut moved = fixture_json("customer.subscription.updated.plan_change.json");
+    moved["id"] = "evt_test_names_another_org".into();
+    moved["created"] = (moved["created"].as_i64().unwrap() + 10).into();
+    moved["data"]["object"]["metadata"]["org_id"] = "org_99".into();
+    moved["data"]["object"]["items"]["data"][0]["price"]["id"] = "price_team_monthly".into();
+    assert_eq!(app.deliver(&body(&moved)).await.status(), 200);
+    app.subscription_when("org_42", |s| s["plan"] == "team").await;
+    let metrics = app.wait_for_finished_events(2).await;
+    assert!(metrics.contains("billing_webhook_tenant_disagreements_total{type=\"customer.subscription.updated\"} 1"), "{metrics}");
+    let other = app.subscription("org_99").await;
+    assert_eq!((other["plan"].as_str(), other["status"].as_str()), (Some("free"), Some("none")), "org_99 gets nothing: {other}");
+}
+both_stores!(an_event_naming_another_organization_for_a_known_customer_is_applied_to_the_owner_and_counted, tenant_move);

@@ -28,7 +28,7 @@ impl EventDecoder for PanickyDecoder {
         if payload == b"boom" {
             panic!("the decoder choked");
         }
-        Ok(DecodedEvent { event: None, org_hint: None, customer: None })
+        Ok(DecodedEvent { event: None, org_hint: None, customer: None, livemode: false })
     }
 }
 
@@ -44,6 +44,7 @@ fn event(id: &str, payload: &[u8]) -> NewEvent {
         payload: payload.to_vec(),
         verified_by: Some(0),
         received_at: now,
+        set_aside: None,
     }
 }
 

@@ -12,6 +12,8 @@ pub struct DecodedEvent {
     pub org_hint: Option<OrgId>,
     /// The Stripe customer the payload is about, to find the organization otherwise.
     pub customer: Option<StripeCustomerId>,
+    /// The envelope's `livemode`: which of Stripe's two worlds the event belongs to.
+    pub livemode: bool,
 }
 
 /// Why a payload could not be decoded.

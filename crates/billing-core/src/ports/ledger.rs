@@ -77,6 +77,10 @@ pub struct NewEvent {
     /// Which configured secret verified it (its position in the list), for rotation telemetry.
     pub verified_by: Option<u32>,
     pub received_at: DateTime<Utc>,
+    /// Why the event must never be processed, if so: it is recorded already finished as
+    /// [`EventStatus::Ignored`] with this reason as its last error, so operators see it and may
+    /// replay it, but no worker claims it.
+    pub set_aside: Option<String>,
 }
 
 /// Whether recording stored a new event.
@@ -107,6 +111,8 @@ pub struct ClaimedEvent {
     pub payload: Vec<u8>,
     /// Attempts before this one.
     pub attempts: u32,
+    /// How many earlier holders' leases ran out before they finished it (a crash or a stall).
+    pub lease_expiries: u32,
     /// When the event was recorded; how long it is retried is counted from here.
     pub received_at: DateTime<Utc>,
     pub holder: String,
@@ -164,6 +170,7 @@ pub enum LedgerError {
 #[async_trait]
 pub trait WebhookLedger: Send + Sync + 'static {
     /// Records an event once; a known id answers [`RecordOutcome::Duplicate`] and changes nothing.
+    /// An event with a `set_aside` reason is recorded as ignored, never due.
     async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError>;
     /// Leases up to `limit` due events (received, failed past `next_attempt_at`, or with an
     /// expired lease) to `holder` until `now + lease`.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use self::failure::{cannot_apply, ledger_failure, refetch_failed, repo_failure, settled, undecodable, Failure};
 use super::effects::{commit_for, settle_refetches, worth_committing};
+use super::intake::{mode_mismatch, StripeMode};
 use super::tenancy::{TenantDisagreement, TenantWatch};
 use crate::decide::{decide, Decision, Outcome, Rules};
 use crate::ids::{OrgId, StripeCustomerId};
@@ -50,6 +51,7 @@ pub struct EventProcessor<R: ?Sized, L: ?Sized, P: ?Sized, D: ?Sized, C: ?Sized>
     retry: RetryPolicy,
     lease: Duration,
     tenants: TenantWatch,
+    expected_mode: Option<StripeMode>,
 }
 
 impl<R, L, P, D, C> EventProcessor<R, L, P, D, C>
@@ -69,7 +71,18 @@ where
         rules: Arc<Rules>,
         retry: RetryPolicy,
     ) -> Self {
-        Self { repo, ledger, payments, decoder, clock, rules, retry, lease: Duration::seconds(30), tenants: TenantWatch::default() }
+        Self {
+            repo,
+            ledger,
+            payments,
+            decoder,
+            clock,
+            rules,
+            retry,
+            lease: Duration::seconds(30),
+            tenants: TenantWatch::default(),
+            expected_mode: None,
+        }
     }
 
     /// Calls `watch` for each event that was recorded for, or names, another organization than
@@ -78,6 +91,15 @@ where
     #[must_use]
     pub fn on_tenant_disagreement(mut self, watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
         self.tenants = TenantWatch::new(watch);
+        self
+    }
+
+    /// Applies only events of `mode` (`None` applies both), as the intake records them; others
+    /// are finished as ignored. The intake already sets them aside, so this catches an event an
+    /// operator replays, or one recorded before the mode was configured.
+    #[must_use]
+    pub fn expecting_mode(mut self, mode: Option<StripeMode>) -> Self {
+        self.expected_mode = mode;
         self
     }
 
@@ -108,6 +130,13 @@ where
     /// # Errors
     /// [`LedgerError`] when the outcome cannot be written to the ledger.
     pub async fn process(&self, event: &ClaimedEvent) -> Result<ProcessOutcome, LedgerError> {
+        if event.lease_expiries >= self.retry.max_lease_expiries {
+            let reason = format!(
+                "the lease ran out {} times before a worker finished it (a crash or a stall while applying it); set aside for an operator",
+                event.lease_expiries
+            );
+            return self.give_up(event, reason).await;
+        }
         match self.attempt(event).await {
             Ok(disposition) => Ok(ProcessOutcome::Done(disposition)),
             Err(Failure::LeaseLost) => Ok(ProcessOutcome::LeaseLost),
@@ -160,6 +189,12 @@ where
 
     async fn attempt(&self, claimed: &ClaimedEvent) -> Result<EventDisposition, Failure> {
         let decoded = self.decoder.decode(&claimed.payload).map_err(undecodable)?;
+        let received = StripeMode::of(decoded.livemode);
+        if let Some(expected) = self.expected_mode.filter(|m| *m != received) {
+            let reason = mode_mismatch(expected, received);
+            self.ledger.ignore(&claimed.id, &claimed.holder, &reason, self.clock.now()).await.map_err(ledger_failure)?;
+            return Ok(EventDisposition::Ignored);
+        }
         let Some(event) = decoded.event else {
             return self.finish(claimed, EventDisposition::Ignored).await;
         };

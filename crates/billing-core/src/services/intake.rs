@@ -52,6 +52,11 @@ impl StripeMode {
     }
 }
 
+/// Why an event of `received` mode is never applied by an installation serving `expected`.
+pub(crate) fn mode_mismatch(expected: StripeMode, received: StripeMode) -> String {
+    format!("a {} mode event; this installation serves {} mode", received.as_str(), expected.as_str())
+}
+
 /// What became of a delivery; every variant is acknowledged to Stripe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntakeOutcome {
@@ -60,8 +65,9 @@ pub enum IntakeOutcome {
     /// Already recorded; nothing changed.
     Duplicate,
     /// The event belongs to the other Stripe mode than this intake serves, so it must never
-    /// change a plan. It is neither recorded nor processed: the ledger port can only record an
-    /// event as due, and a due event would be processed.
+    /// change a plan: it was recorded already ignored, with the reason, and is never processed
+    /// (a replay is refused by the worker's own check of the mode). A repeat of it answers
+    /// [`Self::Duplicate`].
     IgnoredForMode { expected: StripeMode, received: StripeMode },
 }
 
@@ -128,17 +134,29 @@ where
 
     /// Records the delivery once, for the organization owning its Stripe customer if any, else
     /// the one it names, else none (the worker resolves it later). Nothing is created here.
-    /// Only a durable record, or a delivery of the other mode, may be acknowledged.
+    /// A delivery of the other mode is recorded as ignored. Only a durable record may be
+    /// acknowledged.
     ///
     /// # Errors
     /// [`IntakeError`] when storage is unavailable; nothing is acknowledged then.
     pub async fn record(&self, delivery: VerifiedDelivery) -> Result<IntakeOutcome, IntakeError> {
         let received = StripeMode::of(delivery.livemode);
         if let Some(expected) = self.expected_mode.filter(|m| *m != received) {
-            return Ok(IntakeOutcome::IgnoredForMode { expected, received });
+            // The organization is not looked up: an object of the other mode belongs to no
+            // customer of this one, and the event must not count as a tenant disagreement.
+            let event = self.new_event(delivery, None, Some(mode_mismatch(expected, received)));
+            return Ok(match self.ledger.record(&event).await? {
+                RecordOutcome::Recorded => IntakeOutcome::IgnoredForMode { expected, received },
+                RecordOutcome::Duplicate => IntakeOutcome::Duplicate,
+            });
         }
         let org_id = self.resolve_org(&delivery).await?;
-        let event = NewEvent {
+        let event = self.new_event(delivery, org_id, None);
+        Ok(self.ledger.record(&event).await?.into())
+    }
+
+    fn new_event(&self, delivery: VerifiedDelivery, org_id: Option<OrgId>, set_aside: Option<String>) -> NewEvent {
+        NewEvent {
             id: delivery.id,
             event_type: delivery.event_type,
             created: delivery.created,
@@ -148,8 +166,8 @@ where
             payload: delivery.payload,
             verified_by: delivery.verified_by,
             received_at: self.clock.now(),
-        };
-        Ok(self.ledger.record(&event).await?.into())
+            set_aside,
+        }
     }
 
     /// The organization to record a delivery for, in the event processor's precedence: the owner

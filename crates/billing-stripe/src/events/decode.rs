@@ -30,6 +30,7 @@ impl EventDecoder for StripeEventDecoder {
             event: fact.map(|fact| StripeEvent { id: envelope.id.clone(), created: envelope.created, fact }),
             org_hint: envelope.org_hint,
             customer: envelope.customer,
+            livemode: envelope.livemode,
         })
     }
 }

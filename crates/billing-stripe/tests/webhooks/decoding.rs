@@ -305,3 +305,12 @@ fn the_event_keeps_stripes_id_and_creation_time() {
     assert_eq!(event.id, StripeEventId::parse("evt_test_6ReGsEAYape9EnTiI3dqePwE").unwrap());
     assert_eq!(event.created, at(1_788_687_673));
 }
+
+#[test]
+fn the_decoded_event_carries_the_envelopes_mode_so_a_worker_can_refuse_the_other_one() {
+    let mut live = json("invoice.paid.json");
+    assert!(!decode("invoice.paid.json").livemode, "the fixtures are test mode events");
+    live["livemode"] = Value::Bool(true);
+    let decoded = StripeEventDecoder.decode(&serde_json::to_vec(&live).unwrap()).unwrap();
+    assert!(decoded.livemode);
+}

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use billing_core::ports::{Commit, EventStatus, LedgerError, LedgerFilter};
+use billing_core::ports::{Commit, EventDisposition, EventStatus, LedgerError, LedgerFilter, NewEvent, RecordOutcome};
 use billing_core::Notice;
 
 use super::{free, lease, Store};
@@ -72,4 +72,33 @@ pub async fn an_event_set_aside_as_ignored_keeps_its_reason_and_can_be_replayed<
     assert_eq!(listed, [entry]);
     store.replay(&id, "ops", at(4_000)).await.unwrap();
     assert_eq!(store.get(&id).await.unwrap().unwrap().status, EventStatus::Received);
+}
+
+/// An event recorded set aside (of the other Stripe mode) is finished as ignored from the start:
+/// never claimed, outside the backlog, its reason kept, and a repeat of it is a duplicate that
+/// changes nothing. A replay makes it due like any ignored event; the worker's own check then
+/// decides.
+pub async fn an_event_recorded_set_aside_is_never_claimed_until_replayed<S: Store>(store: Arc<S>) {
+    let reason = "a test mode event; this installation serves live mode";
+    let set_aside = NewEvent { set_aside: Some(reason.to_owned()), ..new_event("other_mode", Some(&org(1)), "invoice.paid", 1, 2) };
+    assert_eq!(store.record(&set_aside).await.unwrap(), RecordOutcome::Recorded);
+    let due = new_event("same_org_later", Some(&org(1)), "invoice.paid", 5, 6);
+    store.record(&due).await.unwrap();
+
+    let entry = store.get(&set_aside.id).await.unwrap().unwrap();
+    assert_eq!((entry.status, entry.processed_at), (EventStatus::Ignored, Some(at(2))));
+    assert_eq!(entry.last_error.as_deref(), Some(reason));
+    let claimed = store.claim_due("w1", at(10), lease(), 10).await.unwrap();
+    let ids: Vec<_> = claimed.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids, std::slice::from_ref(&due.id), "the set-aside event is never claimed and does not hold back its organization");
+    assert_eq!(store.backlog().await.unwrap(), 1);
+
+    let repeat = NewEvent { set_aside: None, ..set_aside.clone() };
+    assert_eq!(store.record(&repeat).await.unwrap(), RecordOutcome::Duplicate);
+    assert_eq!(store.get(&set_aside.id).await.unwrap().unwrap().status, EventStatus::Ignored, "a repeat changes nothing");
+
+    store.complete(&due.id, "w1", EventDisposition::Processed, at(11)).await.unwrap();
+    store.replay(&set_aside.id, "ops", at(20)).await.unwrap();
+    let again = store.claim_due("w2", at(21), lease(), 10).await.unwrap();
+    assert_eq!(again.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), [set_aside.id]);
 }

@@ -117,3 +117,28 @@ pub async fn replay_moves_a_finished_or_dead_event_back_to_due_and_audits_it<S: 
     assert_eq!(store.event_history(&dead_id).await.unwrap()[0].from_status, "dead");
     assert_eq!(store.row_counts().await.unwrap().event_audit, 2);
 }
+
+/// A claim counts the leases that ran out before their holder finished (a worker that died or
+/// stalled), not failed attempts or releases; a replay starts the count again.
+pub async fn a_claim_counts_the_leases_that_ran_out_and_a_replay_resets_the_count<S: Store>(store: Arc<S>) {
+    let id = event_id("e1");
+    store.record(&new_event("e1", Some(&org(1)), "invoice.paid", 1, 2)).await.unwrap();
+    let short = Duration::seconds(10);
+    let first = store.claim_due("w1", at(100), short, 10).await.unwrap();
+    assert_eq!(first[0].lease_expiries, 0, "a first claim follows no expired lease");
+    let second = store.claim_due("w2", at(111), short, 10).await.unwrap();
+    let third = store.claim_due("w3", at(122), short, 10).await.unwrap();
+    assert_eq!((second[0].lease_expiries, third[0].lease_expiries), (1, 2), "each reclaim of an expired lease counts");
+
+    store.fail(&id, "w3", "boom", at(130)).await.unwrap();
+    let after_failure = store.claim_due("w4", at(131), short, 10).await.unwrap();
+    assert_eq!(after_failure[0].lease_expiries, 2, "a failed attempt is no expired lease");
+    store.release(&id, "w4").await.unwrap();
+    let after_release = store.claim_due("w5", at(132), short, 10).await.unwrap();
+    assert_eq!(after_release[0].lease_expiries, 2, "a released event is no expired lease");
+
+    store.dead_letter(&id, "w5", "the lease ran out too often", at(133)).await.unwrap();
+    store.replay(&id, "ops", at(200)).await.unwrap();
+    let replayed = store.claim_due("w6", at(201), short, 10).await.unwrap();
+    assert_eq!((replayed[0].attempts, replayed[0].lease_expiries), (0, 0), "a replay starts both counts again");
+}

@@ -6,10 +6,7 @@ use chrono::Duration;
 
 use super::*;
 use crate::ports::{ClaimedEvent, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError, RepositoryError};
-use crate::retry::RetryPolicy;
-use crate::services::{EventProcessor, ProcessOutcome};
-
-type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
+use crate::services::ProcessOutcome;
 
 /// "Now" in every test: ten days after the epoch, so events can be days old.
 const NOW: i64 = 10 * 86_400;
@@ -21,30 +18,19 @@ fn processor(
     payments: MockPaymentProvider,
     decoder: MockEventDecoder,
 ) -> Processor {
-    let retry = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
-    let clock = Arc::new(ManualClock::new(at(NOW)));
-    EventProcessor::new(Arc::new(repo), Arc::new(ledger), Arc::new(payments), Arc::new(decoder), clock, Arc::new(rules()), retry)
+    processor_at(NOW, repo, ledger, payments, decoder)
 }
 
 /// Event `evt_1` received `age` before [`NOW`], after `attempts` attempts.
 fn claimed(org_id: Option<&str>, attempts: u32, age: Duration) -> ClaimedEvent {
-    ClaimedEvent {
-        id: event_id("evt_1"),
-        event_type: "customer.subscription.updated".into(),
-        created: at(10),
-        org_id: org_id.map(org),
-        payload: b"{}".to_vec(),
-        attempts,
-        received_at: at(NOW) - age,
-        holder: "w1".into(),
-        lease_until: at(NOW + 30),
-    }
+    claimed_event(org_id, attempts, at(NOW) - age, at(NOW + 30))
 }
 
 /// The decoder reads a Team subscription update of customer `cus_1`, naming `hint`.
 fn decodes_team_update(decoder: &mut MockEventDecoder, hint: Option<&str>) {
     let fact = StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active));
-    let decoded = DecodedEvent { event: Some(event(1, 10, fact)), org_hint: hint.map(org), customer: Some(customer("cus_1")) };
+    let decoded =
+        DecodedEvent { event: Some(event(1, 10, fact)), org_hint: hint.map(org), customer: Some(customer("cus_1")), livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
 }
 
@@ -64,7 +50,7 @@ fn expects_dead(ledger: &mut MockWebhookLedger, needle: &'static str) {
 /// processor must re-read the subscription from Stripe.
 fn tie_needing_stripe(repo: &mut MockBillingRepository, decoder: &mut MockEventDecoder) {
     let fact = StripeFact::SubscriptionChanged(snapshot("price_solo", SubscriptionStatus::Active));
-    let decoded = DecodedEvent { event: Some(event(2, 10, fact)), org_hint: None, customer: None };
+    let decoded = DecodedEvent { event: Some(event(2, 10, fact)), org_hint: None, customer: None, livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
     loads(repo, team_state());
 }
@@ -122,7 +108,7 @@ async fn a_request_stripe_rejects_is_dead_lettered_at_the_attempts_cap() {
 async fn a_transition_that_does_not_apply_is_dead_lettered_at_the_attempts_cap_not_the_horizon() {
     let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
     let fact = StripeFact::SubscriptionChanged(snapshot("price_nobody_sells", SubscriptionStatus::Active));
-    let decoded = DecodedEvent { event: Some(event(1, 10, fact)), org_hint: None, customer: None };
+    let decoded = DecodedEvent { event: Some(event(1, 10, fact)), org_hint: None, customer: None, livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
     loads(&mut repo, new_org());
     expects_dead(&mut ledger, "cannot apply");
@@ -190,4 +176,29 @@ async fn an_event_that_keeps_panicking_is_dead_lettered_at_the_attempts_cap() {
     let processor = processor(MockBillingRepository::new(), ledger, MockPaymentProvider::new(), MockEventDecoder::new());
     let outcome = processor.fail_panicked(&claimed(Some("org_1"), 2, Duration::minutes(1)), "boom").await.unwrap();
     assert!(matches!(outcome, ProcessOutcome::Dead { .. }), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn an_event_whose_lease_ran_out_too_often_is_dead_lettered_without_being_applied_again() {
+    let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
+    decoder.expect_decode().never();
+    repo.expect_commit().never();
+    expects_dead(&mut ledger, "the lease ran out 5 times");
+    let processor = processor(repo, ledger, MockPaymentProvider::new(), decoder);
+    let crashed = ClaimedEvent { lease_expiries: 5, ..claimed(Some("org_1"), 5, Duration::minutes(5)) };
+    let outcome = processor.process(&crashed).await.unwrap();
+    assert!(matches!(outcome, ProcessOutcome::Dead { ref reason } if reason.contains("crash")), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn an_event_whose_lease_ran_out_fewer_times_than_the_cap_is_applied() {
+    let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
+    decodes_team_update(&mut decoder, Some("org_1"));
+    repo.expect_find_by_customer().returning(|_| Ok(Some(org("org_1"))));
+    loads(&mut repo, new_org());
+    repo.expect_commit().times(1).returning(|c| Ok(c.state.version() + 1));
+    ledger.expect_dead_letter().never();
+    let processor = processor(repo, ledger, MockPaymentProvider::new(), decoder);
+    let stalled = ClaimedEvent { lease_expiries: 4, ..claimed(Some("org_1"), 4, Duration::minutes(5)) };
+    assert_eq!(processor.process(&stalled).await.unwrap(), ProcessOutcome::Done(EventDisposition::Processed));
 }

@@ -4,11 +4,8 @@ use crate::ports::{
     Assignment, ClaimedEvent, DecodeError, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, PaymentError,
     RepositoryError,
 };
-use crate::retry::RetryPolicy;
+use crate::services::ProcessOutcome;
 use crate::services::TenantDisagreement;
-use crate::services::{EventProcessor, ProcessOutcome};
-
-type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
 
 fn processor(
     repo: MockBillingRepository,
@@ -16,39 +13,22 @@ fn processor(
     payments: MockPaymentProvider,
     decoder: MockEventDecoder,
 ) -> Processor {
-    EventProcessor::new(
-        Arc::new(repo),
-        Arc::new(ledger),
-        Arc::new(payments),
-        Arc::new(decoder),
-        Arc::new(ManualClock::new(at(1000))),
-        Arc::new(rules()),
-        RetryPolicy { max_attempts: 3, ..RetryPolicy::default() },
-    )
+    processor_at(1000, repo, ledger, payments, decoder)
 }
 
 fn claimed(org_id: Option<&str>, attempts: u32) -> ClaimedEvent {
-    ClaimedEvent {
-        id: event_id("evt_1"),
-        event_type: "customer.subscription.updated".into(),
-        created: at(10),
-        org_id: org_id.map(org),
-        payload: b"{}".to_vec(),
-        attempts,
-        received_at: at(11),
-        holder: "w1".into(),
-        lease_until: at(1030),
-    }
+    claimed_event(org_id, attempts, at(11), at(1030))
 }
 
 fn decodes_to(decoder: &mut MockEventDecoder, fact: Option<StripeFact>, hint: Option<&str>) {
-    let decoded = DecodedEvent { event: fact.map(|f| event(1, 10, f)), org_hint: hint.map(org), customer: Some(customer("cus_1")) };
+    let decoded =
+        DecodedEvent { event: fact.map(|f| event(1, 10, f)), org_hint: hint.map(org), customer: Some(customer("cus_1")), livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
 }
 
 /// The decoder returns `ev` with no organization hint and no customer.
 fn decodes_event(decoder: &mut MockEventDecoder, ev: crate::input::StripeEvent) {
-    let decoded = DecodedEvent { event: Some(ev), org_hint: None, customer: None };
+    let decoded = DecodedEvent { event: Some(ev), org_hint: None, customer: None, livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
 }
 
@@ -218,7 +198,7 @@ fn watched(
 async fn an_event_naming_another_organization_is_applied_to_the_customers_owner_and_reported_once() {
     let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
     let failed = event(2, 20, StripeFact::InvoicePaymentFailed(invoice_fact("in_1", 9_900)));
-    let decoded = DecodedEvent { event: Some(failed), org_hint: Some(org("org_b")), customer: Some(customer("cus_1")) };
+    let decoded = DecodedEvent { event: Some(failed), org_hint: Some(org("org_b")), customer: Some(customer("cus_1")), livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
     owns_cus_1(&mut repo, "org_1");
     // The event moves to its owner's queue; the owner is busy, so it comes back later.

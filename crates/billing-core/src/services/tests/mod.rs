@@ -12,13 +12,47 @@ mod proration;
 
 use std::sync::Arc;
 
-use super::{BillingService, ReturnUrls};
+use chrono::{DateTime, Utc};
+
+use super::{BillingService, EventProcessor, ReturnUrls};
 use crate::input::{Input, StripeFact};
-use crate::ports::{ManualClock, MockBillingRepository, MockPaymentProvider};
+use crate::ports::{ClaimedEvent, ManualClock, MockBillingRepository, MockEventDecoder, MockPaymentProvider, MockWebhookLedger};
+use crate::retry::RetryPolicy;
 use crate::state::{BillingState, SubscriptionStatus};
 use crate::testing::*;
 
 type Service = BillingService<MockBillingRepository, MockPaymentProvider, ManualClock>;
+type Processor = EventProcessor<MockBillingRepository, MockWebhookLedger, MockPaymentProvider, MockEventDecoder, ManualClock>;
+
+/// An event processor at `now` that gives up persistent failures after three attempts.
+fn processor_at(
+    now: i64,
+    repo: MockBillingRepository,
+    ledger: MockWebhookLedger,
+    payments: MockPaymentProvider,
+    decoder: MockEventDecoder,
+) -> Processor {
+    let retry = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+    let clock = Arc::new(ManualClock::new(at(now)));
+    EventProcessor::new(Arc::new(repo), Arc::new(ledger), Arc::new(payments), Arc::new(decoder), clock, Arc::new(rules()), retry)
+}
+
+/// Event `evt_1` (a subscription update created at 10) of `org_id`, leased by `w1` until
+/// `lease_until` after `attempts` attempts.
+fn claimed_event(org_id: Option<&str>, attempts: u32, received_at: DateTime<Utc>, lease_until: DateTime<Utc>) -> ClaimedEvent {
+    ClaimedEvent {
+        id: event_id("evt_1"),
+        event_type: "customer.subscription.updated".into(),
+        created: at(10),
+        org_id: org_id.map(org),
+        payload: b"{}".to_vec(),
+        attempts,
+        lease_expiries: 0,
+        received_at,
+        holder: "w1".into(),
+        lease_until,
+    }
+}
 
 fn urls() -> ReturnUrls {
     ReturnUrls {
