@@ -47,6 +47,8 @@ pub struct Settings {
     pub app_base_url: String,
     pub plans_file: Option<PathBuf>,
     pub workers: usize,
+    /// Events a worker claims, decides and commits together.
+    pub batch_size: u32,
     pub grace_days: i64,
     /// Processing attempts before an event is dead-lettered.
     pub max_attempts: u32,
@@ -135,6 +137,18 @@ fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// Events a worker takes at once unless configured: enough to amortise a durable commit over
+/// many events, few enough that one batch's transaction stays short.
+pub const DEFAULT_BATCH_SIZE: u32 = 32;
+
+fn batch_size(value: u32) -> Result<u32, ConfigError> {
+    if (1..=1000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid("BILLING_BATCH_SIZE", "must be between 1 and 1000"))
+    }
+}
+
 fn positive<T: PartialOrd + Default>(var: &'static str, value: T) -> Result<T, ConfigError> {
     if value > T::default() {
         Ok(value)
@@ -206,6 +220,7 @@ pub(crate) fn resolve(mut args: Args, mut file: FileConfig) -> Result<Settings, 
         app_base_url,
         plans_file: args.plans_file.or(file.plans_file),
         workers: positive("BILLING_WORKERS", args.workers.or(file.workers).unwrap_or(2))?,
+        batch_size: batch_size(args.batch_size.or(file.batch_size).unwrap_or(DEFAULT_BATCH_SIZE))?,
         grace_days: args.grace_days.or(file.grace_days).unwrap_or(7),
         max_attempts: positive("BILLING_MAX_ATTEMPTS", args.max_attempts.or(file.max_attempts).unwrap_or(10))?,
         retry_horizon_secs: args.retry_horizon_secs.or(file.retry_horizon_secs).unwrap_or(DEFAULT_RETRY_HORIZON_SECS),

@@ -279,7 +279,10 @@ impl Application {
         let stop = CancellationToken::new();
         let instance = uuid::Uuid::new_v4().simple().to_string();
         let mut workers: Vec<JoinHandle<()>> = (0..settings.workers)
-            .map(|i| spawn_event_worker(processor.clone(), format!("{instance}-{i}"), wake.clone(), metrics.clone(), cadence, stop.clone()))
+            .map(|i| {
+                let holder = format!("{instance}-{i}");
+                spawn_event_worker(processor.clone(), holder, settings.batch_size, wake.clone(), metrics.clone(), cadence, stop.clone())
+            })
             .collect();
         workers.push(spawn_timer_worker(billing, ledger, metrics.clone(), cadence, stop.clone()));
         workers.push(spawn_notice_worker(dispatcher, metrics, cadence, stop.clone()));

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use billing_core::ports::{ClaimedEvent, EventDecoder, EventDisposition, Notifier};
+use billing_core::ports::{ClaimedEvent, EventDecoder, EventDisposition, LedgerError, Notifier};
 use billing_core::services::{BillingService, DeliveryReport, EventProcessor, NotificationDispatcher, ProcessOutcome};
 use futures_util::FutureExt;
 use tokio::task::JoinHandle;
@@ -56,16 +56,19 @@ fn outcome_label(o: &ProcessOutcome) -> &'static str {
     }
 }
 
-/// Claims one event at a time, so a shutdown waits for at most one event per worker and never
-/// leaves a claimed-but-untouched event behind.
+/// Claims up to `batch` events of distinct organizations at a time and applies them together
+/// (one transaction for their writes); a shutdown waits for the batch in hand and never leaves
+/// a claimed-but-untouched event behind.
 ///
-/// A panic never ends the worker: one while processing an event fails that event alone, recorded
-/// in the ledger like any failed attempt (so an event that keeps panicking is dead-lettered after
-/// `BILLING_MAX_ATTEMPTS`); one anywhere else in a round is caught and the worker carries on.
-/// Both count in `billing_worker_panics_total{worker="events"}`.
+/// A panic never ends the worker. One while processing a batch writes nothing of it (decisions
+/// are written only at the batch's end), so its events are processed again one by one: one that
+/// panics alone fails alone, recorded in the ledger like any failed attempt (so an event that
+/// keeps panicking is dead-lettered after `BILLING_MAX_ATTEMPTS`). One anywhere else in a round
+/// is caught and the worker carries on. Each counts in `billing_worker_panics_total{worker="events"}`.
 pub fn spawn_event_worker(
     processor: Arc<Processor>,
     holder: String,
+    batch: u32,
     wake: Arc<tokio::sync::Notify>,
     metrics: Metrics,
     cadence: Cadence,
@@ -73,7 +76,7 @@ pub fn spawn_event_worker(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.is_cancelled() {
-            let idle = match guarded(&metrics, "events", claim_and_process(&processor, &holder, &metrics)).await {
+            let idle = match guarded(&metrics, "events", claim_and_process(&processor, &holder, batch, &metrics)).await {
                 Ok(idle) => idle,
                 Err(panic) => {
                     tracing::error!(%panic, holder = %holder, "the event worker panicked between events and carries on");
@@ -91,37 +94,57 @@ pub fn spawn_event_worker(
     })
 }
 
-/// Claims an event and processes it; true when none was due.
-async fn claim_and_process(processor: &Processor, holder: &str, metrics: &Metrics) -> bool {
-    let claimed = match processor.claim(holder, 1).await {
+/// Claims a batch of events and processes it; true when none was due.
+async fn claim_and_process(processor: &Processor, holder: &str, batch: u32, metrics: &Metrics) -> bool {
+    let claimed = match processor.claim(holder, batch).await {
         Ok(claimed) => claimed,
         Err(e) => {
             tracing::warn!(error = %cause_chain(&e), "claiming events failed");
             return true;
         }
     };
-    for event in &claimed {
-        let started = Instant::now();
-        let Some(outcome) = process_one(processor, event, metrics).await else { continue };
-        let label = outcome_label(&outcome);
-        metrics.webhooks_finished.with_label_values(&[&event.event_type, label]).inc();
-        metrics.webhook_processing_seconds.with_label_values(&[&event.event_type]).observe(started.elapsed().as_secs_f64());
-        tracing::info!(event_id = %event.id, event_type = %event.event_type, outcome = label, "event processed");
+    let started = Instant::now();
+    let outcomes = match guarded(metrics, "events", processor.process_batch(&claimed)).await {
+        Ok(outcomes) => outcomes,
+        Err(panic) if claimed.len() == 1 => {
+            tracing::error!(event_id = %claimed[0].id, %panic, "processing an event panicked; the attempt is recorded as failed");
+            vec![processor.fail_panicked(&claimed[0], &panic).await]
+        }
+        Err(panic) => {
+            tracing::error!(%panic, events = claimed.len(), "processing a batch panicked; its events are processed one by one");
+            let mut one_by_one = Vec::with_capacity(claimed.len());
+            for event in &claimed {
+                one_by_one.push(process_one(processor, event, metrics).await);
+            }
+            one_by_one
+        }
+    };
+    for (event, outcome) in claimed.iter().zip(outcomes) {
+        match outcome {
+            Ok(outcome) => record_outcome(event, &outcome, started, metrics),
+            Err(e) => tracing::warn!(event_id = %event.id, error = %cause_chain(&e), "recording the outcome of an event failed"),
+        }
     }
     claimed.is_empty()
 }
 
-/// Processes one claimed event to an end state; a panic fails this event alone. `None` when the
-/// outcome could not be written, in which case the event runs again once its lease expires.
-async fn process_one(processor: &Processor, event: &ClaimedEvent, metrics: &Metrics) -> Option<ProcessOutcome> {
-    let written = match guarded(metrics, "events", processor.process(event)).await {
+fn record_outcome(event: &ClaimedEvent, outcome: &ProcessOutcome, started: Instant, metrics: &Metrics) {
+    let label = outcome_label(outcome);
+    metrics.webhooks_finished.with_label_values(&[&event.event_type, label]).inc();
+    metrics.webhook_processing_seconds.with_label_values(&[&event.event_type]).observe(started.elapsed().as_secs_f64());
+    tracing::info!(event_id = %event.id, event_type = %event.event_type, outcome = label, "event processed");
+}
+
+/// Processes one claimed event to an end state; a panic fails this event alone. An error when
+/// the outcome could not be written, in which case the event runs again once its lease expires.
+async fn process_one(processor: &Processor, event: &ClaimedEvent, metrics: &Metrics) -> Result<ProcessOutcome, LedgerError> {
+    match guarded(metrics, "events", processor.process(event)).await {
         Ok(written) => written,
         Err(panic) => {
             tracing::error!(event_id = %event.id, event_type = %event.event_type, %panic, "processing an event panicked; the attempt is recorded as failed");
             processor.fail_panicked(event, &panic).await
         }
-    };
-    written.inspect_err(|e| tracing::warn!(event_id = %event.id, error = %cause_chain(e), "recording the outcome of an event failed")).ok()
+    }
 }
 
 /// Runs `work`, catching a panic in it: the panic is counted under `worker` and its message

@@ -2,12 +2,12 @@
 
 use std::sync::LazyLock;
 
-use billing_core::ports::{Commit, RepositoryError};
+use billing_core::ports::{BatchWrite, Commit, RepositoryError};
 use billing_core::Notice;
 use billing_store::sql::UPDATE_STATE;
 use billing_store::{
     conflict_or_not_found, encode_audit, encode_notice, encode_state, finish_event_in, repository_error, settle, state_write_error,
-    AuditRow, Unreachable, AUDIT_COLUMNS,
+    write_batch_in, AuditRow, Unreachable, WriteFuture, AUDIT_COLUMNS,
 };
 use sqlx::postgres::PgPool;
 use sqlx::{PgConnection, Row};
@@ -30,6 +30,22 @@ pub(crate) async fn commit(pool: &PgPool, commit: Commit) -> Result<u64, Reposit
     let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
     let result = write(&mut tx, &commit).await;
     settle(tx, result, repository_error).await
+}
+
+/// Writes every item under its own savepoint in one transaction.
+pub(crate) async fn commit_batch(pool: &PgPool, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
+    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
+    let result = write_batch_in::<sqlx::Postgres>(&mut tx, &writes, write_item).await;
+    settle(tx, result, repository_error).await
+}
+
+fn write_item<'a>(conn: &'a mut PgConnection, item: &'a BatchWrite) -> WriteFuture<'a> {
+    Box::pin(async move {
+        match item {
+            BatchWrite::Commit(commit) => write(conn, commit).await.map(drop),
+            BatchWrite::Finish { done, at } => finish_event_in::<sqlx::Postgres, _>(conn, done, *at).await,
+        }
+    })
 }
 
 async fn write(conn: &mut PgConnection, commit: &Commit) -> Result<u64, RepositoryError> {

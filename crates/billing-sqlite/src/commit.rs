@@ -3,11 +3,11 @@
 
 use std::sync::LazyLock;
 
-use billing_core::ports::{Commit, RepositoryError};
+use billing_core::ports::{BatchWrite, Commit, RepositoryError};
 use billing_store::sql::UPDATE_STATE;
 use billing_store::{
     conflict_or_not_found, encode_audit, encode_notice, encode_state, finish_event_in, repository_error, settle, state_write_error,
-    Unreachable, AUDIT_COLUMNS,
+    write_batch_in, Unreachable, WriteFuture, AUDIT_COLUMNS,
 };
 use sqlx::sqlite::SqlitePool;
 use sqlx::{Row, SqliteConnection};
@@ -25,6 +25,26 @@ pub(crate) async fn commit(writer: &SqlitePool, commit: Commit) -> Result<u64, R
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
     let result = write(&mut tx, &commit).await;
     settle(tx, result, repository_error).await
+}
+
+/// Writes every item under its own savepoint in one `BEGIN IMMEDIATE` transaction: one fsync
+/// for the batch, which is what keeps a fully synchronous writer fast.
+pub(crate) async fn commit_batch(
+    writer: &SqlitePool,
+    writes: Vec<BatchWrite>,
+) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
+    let result = write_batch_in::<sqlx::Sqlite>(&mut tx, &writes, write_item).await;
+    settle(tx, result, repository_error).await
+}
+
+fn write_item<'a>(conn: &'a mut SqliteConnection, item: &'a BatchWrite) -> WriteFuture<'a> {
+    Box::pin(async move {
+        match item {
+            BatchWrite::Commit(commit) => write(conn, commit).await.map(drop),
+            BatchWrite::Finish { done, at } => finish_event_in::<sqlx::Sqlite, _>(conn, done, us(*at)).await,
+        }
+    })
 }
 
 async fn write(conn: &mut SqliteConnection, commit: &Commit) -> Result<u64, RepositoryError> {

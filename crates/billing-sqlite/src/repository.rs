@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
 use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
-use billing_core::ports::{BillingRepository, Commit, OutboxClaim, OutboxItem, RepositoryError};
+use billing_core::ports::{BatchWrite, BillingRepository, Commit, OutboxClaim, OutboxItem, RepositoryError};
 use billing_core::BillingState;
 use billing_store::sql::{
     AUDIT_TRAIL, DUE_TIMERS, ORG_BY_CUSTOMER, ORG_BY_SUBSCRIPTION, OUTBOX_CLAIMABLE, OUTBOX_DEAD_LETTER, OUTBOX_DELIVERED, OUTBOX_RETRY_AT,
@@ -93,6 +93,10 @@ impl BillingRepository for SqliteStore {
 
     async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
         crate::commit::commit(&self.writer, commit).await
+    }
+
+    async fn commit_batch(&self, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
+        crate::commit::commit_batch(&self.writer, writes).await
     }
 
     async fn due_timers(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {

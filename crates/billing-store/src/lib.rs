@@ -6,6 +6,7 @@
 //! The same goes for the SQL both dialects accept unchanged ([`sql`]).
 
 mod audit;
+mod batch;
 mod error;
 mod guarded;
 mod inspect;
@@ -20,6 +21,7 @@ mod time;
 mod transaction;
 
 pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
+pub use batch::{write_batch_in, WriteFuture, WriteItem};
 pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
 pub use guarded::{assign_in, conflict_or_not_found, finish_event_in, lease_lost_or_not_found, replay_in};
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};

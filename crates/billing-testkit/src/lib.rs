@@ -47,6 +47,8 @@ macro_rules! contract_tests {
             a_commit_writes_state_audit_outbox_and_event_status_together,
             a_commit_with_a_stale_version_conflicts_and_writes_nothing,
             a_commit_whose_lease_was_lost_rolls_back_everything,
+            a_batch_commits_its_good_items_together_and_rolls_back_each_failing_one_alone,
+            a_batch_writes_its_items_in_order,
             a_stripe_customer_or_subscription_belongs_to_one_organization,
             a_failed_event_is_retried_on_the_backoff_schedule,
             an_event_goes_dead_after_the_configured_attempts,

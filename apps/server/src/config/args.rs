@@ -64,6 +64,9 @@ pub struct Args {
     /// Webhook workers per instance [default: 2].
     #[arg(long, env = "BILLING_WORKERS")]
     pub(crate) workers: Option<usize>,
+    /// Events a worker claims, decides and commits in one transaction, 1 to 1000 [default: 32].
+    #[arg(long, env = "BILLING_BATCH_SIZE")]
+    pub(crate) batch_size: Option<u32>,
     /// Days of paid features after a failed payment, 1 to 365 [default: 7].
     #[arg(long, env = "BILLING_GRACE_DAYS")]
     pub(crate) grace_days: Option<i64>,

@@ -27,6 +27,7 @@ pub struct FileConfig {
     pub app_base_url: Option<String>,
     pub plans_file: Option<PathBuf>,
     pub workers: Option<usize>,
+    pub batch_size: Option<u32>,
     pub grace_days: Option<i64>,
     pub max_attempts: Option<u32>,
     pub retry_horizon_secs: Option<u64>,

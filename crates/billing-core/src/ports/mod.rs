@@ -21,7 +21,9 @@ pub use payment::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
     ScheduledDowngrade,
 };
-pub use repository::{BillingRepository, Commit, EventDisposition, EventDone, OutboxClaim, OutboxItem, RepositoryError, UndecodableNotice};
+pub use repository::{
+    BatchWrite, BillingRepository, Commit, EventDisposition, EventDone, OutboxClaim, OutboxItem, RepositoryError, UndecodableNotice,
+};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;

@@ -41,6 +41,13 @@ pub struct Commit {
     pub at: DateTime<Utc>,
 }
 
+/// One write of a batch: a decision, or an event finished without a state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchWrite {
+    Commit(Box<Commit>),
+    Finish { done: EventDone, at: DateTime<Utc> },
+}
+
 /// A notice waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
@@ -108,6 +115,15 @@ pub trait BillingRepository: Send + Sync + 'static {
     /// - MUST return [`RepositoryError::LeaseLost`] and write nothing when `commit.event` names a
     ///   holder that no longer holds the event.
     async fn commit(&self, commit: Commit) -> Result<u64, RepositoryError>;
+    /// Writes each item as [`Self::commit`] would (a `Finish` as the ledger's `complete`), all in
+    /// one transaction with one durable commit, one savepoint per item: an item that fails (a
+    /// version conflict, a lost lease, a bad row) is rolled back alone and its error returned in
+    /// its place, and the others commit together. Each item's result stands only if the call
+    /// returns `Ok`.
+    ///
+    /// # Errors
+    /// When the transaction as a whole fails; then nothing of the batch was written.
+    async fn commit_batch(&self, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError>;
     /// Organizations whose next timer is due at `now`, oldest first.
     async fn due_timers(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
     /// Organizations in `past_due`, for monitoring.

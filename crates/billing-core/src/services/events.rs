@@ -4,20 +4,26 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use self::failure::{cannot_apply, ledger_failure, refetch_failed, repo_failure, settled, undecodable, Failure};
-use super::effects::{commit_for, settle_refetches, worth_committing};
+use self::failure::{ledger_failure, repo_failure, settled, undecodable, Failure};
 use super::intake::{mode_mismatch, StripeMode};
 use super::tenancy::{TenantDisagreement, TenantWatch};
-use crate::decide::{decide, Decision, Outcome, Rules};
+use crate::decide::Rules;
 use crate::ids::{OrgId, StripeCustomerId};
-use crate::input::{Input, StripeEvent, StripeFact};
+use crate::input::{StripeEvent, StripeFact};
 use crate::ports::{
-    Assignment, BillingRepository, ClaimedEvent, Clock, EventDecoder, EventDisposition, EventDone, LedgerError, PaymentError,
-    PaymentProvider, RepositoryError, WebhookLedger,
+    Assignment, BillingRepository, ClaimedEvent, Clock, EventDecoder, EventDisposition, LedgerError, PaymentProvider, WebhookLedger,
 };
 use crate::retry::{jitter, Persistence, RetryDecision, RetryPolicy};
 
+mod apply;
+mod batch;
 mod failure;
+
+/// A claimed event ready for a decision, or one that needed none and is finished.
+enum Prepared {
+    Done(EventDisposition),
+    Apply(OrgId, StripeEvent),
+}
 
 /// How one claimed event ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,14 +136,17 @@ where
     /// # Errors
     /// [`LedgerError`] when the outcome cannot be written to the ledger.
     pub async fn process(&self, event: &ClaimedEvent) -> Result<ProcessOutcome, LedgerError> {
-        if event.lease_expiries >= self.retry.max_lease_expiries {
-            let reason = format!(
-                "the lease ran out {} times before a worker finished it (a crash or a stall while applying it); set aside for an operator",
-                event.lease_expiries
-            );
-            return self.give_up(event, reason).await;
-        }
-        match self.attempt(event).await {
+        let attempted = match self.prepare(event).await {
+            Ok(Prepared::Done(disposition)) => Ok(disposition),
+            Ok(Prepared::Apply(org, fact)) => self.apply(event, &org, fact).await,
+            Err(failure) => Err(failure),
+        };
+        self.conclude(event, attempted).await
+    }
+
+    /// Writes to the ledger how an attempt at `event` ended, unless it already is.
+    async fn conclude(&self, event: &ClaimedEvent, attempted: Result<EventDisposition, Failure>) -> Result<ProcessOutcome, LedgerError> {
+        match attempted {
             Ok(disposition) => Ok(ProcessOutcome::Done(disposition)),
             Err(Failure::LeaseLost) => Ok(ProcessOutcome::LeaseLost),
             Err(Failure::HandedBack) => Ok(ProcessOutcome::HandedBack),
@@ -187,16 +196,24 @@ where
         }
     }
 
-    async fn attempt(&self, claimed: &ClaimedEvent) -> Result<EventDisposition, Failure> {
+    /// Everything before deciding: the lease-expiry cap, decoding, the mode, the organization.
+    /// An event that needs no decision is finished here.
+    async fn prepare(&self, claimed: &ClaimedEvent) -> Result<Prepared, Failure> {
+        if claimed.lease_expiries >= self.retry.max_lease_expiries {
+            return Err(Failure::Fatal(format!(
+                "the lease ran out {} times before a worker finished it (a crash or a stall while applying it); set aside for an operator",
+                claimed.lease_expiries
+            )));
+        }
         let decoded = self.decoder.decode(&claimed.payload).map_err(undecodable)?;
         let received = StripeMode::of(decoded.livemode);
         if let Some(expected) = self.expected_mode.filter(|m| *m != received) {
             let reason = mode_mismatch(expected, received);
             self.ledger.ignore(&claimed.id, &claimed.holder, &reason, self.clock.now()).await.map_err(ledger_failure)?;
-            return Ok(EventDisposition::Ignored);
+            return Ok(Prepared::Done(EventDisposition::Ignored));
         }
         let Some(event) = decoded.event else {
-            return self.finish(claimed, EventDisposition::Ignored).await;
+            return self.finish(claimed, EventDisposition::Ignored).await.map(Prepared::Done);
         };
         let Some(org) = self.resolve_org(claimed, decoded.org_hint, decoded.customer.as_ref(), &event).await? else {
             return Err(Failure::Unowned);
@@ -209,7 +226,7 @@ where
                 Assignment::HandedBack => return Err(Failure::HandedBack),
             }
         }
-        self.apply(claimed, &org, event).await
+        Ok(Prepared::Apply(org, event))
     }
 
     async fn finish(&self, claimed: &ClaimedEvent, disposition: EventDisposition) -> Result<EventDisposition, Failure> {
@@ -247,50 +264,6 @@ where
         match subscription {
             Some(s) => self.repo.find_by_subscription(s).await.map_err(repo_failure),
             None => Ok(None),
-        }
-    }
-
-    /// Decides and commits, deciding again on a fresh state after a concurrent change.
-    async fn apply(&self, claimed: &ClaimedEvent, org: &OrgId, event: StripeEvent) -> Result<EventDisposition, Failure> {
-        let free = self.rules.catalog.free_plan().id().clone();
-        for _ in 0..super::MAX_CONFLICT_RETRIES {
-            let loaded = self.repo.load_or_create(org, &free).await.map_err(repo_failure)?;
-            let now = self.clock.now();
-            let decision = self.decide_settled(&loaded, event.clone(), now).await?;
-            let disposition = if decision.outcome == Outcome::Stale { EventDisposition::Stale } else { EventDisposition::Processed };
-            if !worth_committing(&loaded, &decision) {
-                return self.finish(claimed, disposition).await;
-            }
-            let done = EventDone { event_id: claimed.id.clone(), holder: claimed.holder.clone(), disposition };
-            match self.repo.commit(commit_for(&self.rules, &loaded, &decision, Some(done), now)).await {
-                Ok(_) => return Ok(disposition),
-                Err(RepositoryError::VersionConflict { .. }) => continue,
-                Err(e) => return Err(repo_failure(e)),
-            }
-        }
-        Err(Failure::transient("organization kept changing concurrently"))
-    }
-
-    /// Decides, then settles a same-second tie by re-reading the subscription from Stripe. Without
-    /// a Stripe key the event's own snapshot is the best information there is, so it is applied.
-    async fn decide_settled(
-        &self,
-        loaded: &crate::state::BillingState,
-        event: StripeEvent,
-        now: DateTime<Utc>,
-    ) -> Result<Decision, Failure> {
-        let fallback = match &event.fact {
-            StripeFact::SubscriptionChanged(s) => Some(s.clone()),
-            _ => None,
-        };
-        let decision = decide(&self.rules, loaded, Input::Stripe(event), now).map_err(cannot_apply)?;
-        match settle_refetches(&self.rules, self.payments.as_ref(), decision.clone(), now).await {
-            Ok(settled) => Ok(settled),
-            Err(PaymentError::NotConfigured) => match fallback.filter(|_| decision.outcome == Outcome::Tie) {
-                Some(snapshot) => decide(&self.rules, loaded, Input::SubscriptionFetched(snapshot), now).map_err(cannot_apply),
-                None => Ok(Decision { effects: Vec::new(), ..decision }),
-            },
-            Err(e) => Err(refetch_failed(e)),
         }
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod adoption;
+mod batches;
 mod checkout;
 mod claims;
 mod commits;
@@ -18,6 +19,7 @@ mod repository;
 mod retries;
 
 pub use adoption::*;
+pub use batches::*;
 pub use checkout::*;
 pub use claims::*;
 pub use commits::*;

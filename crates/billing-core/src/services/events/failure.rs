@@ -7,6 +7,7 @@ use crate::retry::Persistence;
 use super::ProcessOutcome;
 
 /// Why an attempt failed, kept short for the ledger.
+#[derive(Clone)]
 pub(super) enum Failure {
     /// Retrying cannot help (an undecodable payload, a customer another organization owns).
     Fatal(String),
