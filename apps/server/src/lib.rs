@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod group_commit;
 pub mod limiter;
 pub mod metrics;
 pub mod notifier;

@@ -1,6 +1,6 @@
 //! Prometheus metrics of the webhook pipeline, the ledger and Stripe calls.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 /// The server's metrics, registered in their own registry.
 #[derive(Debug, Clone)]
@@ -13,6 +13,7 @@ pub struct Metrics {
     pub webhooks_invalid_signature: IntCounterVec,
     pub webhooks_finished: IntCounterVec,
     pub webhook_processing_seconds: HistogramVec,
+    pub webhook_group_size: Histogram,
     pub ledger_backlog: IntGauge,
     pub past_due_organizations: IntGauge,
     pub stripe_calls: IntCounterVec,
@@ -30,6 +31,16 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Resu
 fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<HistogramVec, prometheus::Error> {
     let buckets = vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
     let h = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
+    registry.register(Box::new(h.clone()))?;
+    Ok(h)
+}
+
+/// Deliveries recorded per commit, in powers of two up to the group cap.
+fn group_sizes(registry: &Registry) -> Result<Histogram, prometheus::Error> {
+    let buckets = (0..=8).map(|p| f64::from(1_u32 << p)).collect();
+    let opts =
+        HistogramOpts::new("billing_webhook_group_size", "Deliveries recorded together by one commit (group commit)").buckets(buckets);
+    let h = Histogram::with_opts(opts)?;
     registry.register(Box::new(h.clone()))?;
     Ok(h)
 }
@@ -75,6 +86,7 @@ impl Metrics {
                 &["type", "outcome"],
             )?,
             webhook_processing_seconds: histogram(&r, "billing_webhook_processing_seconds", "Time from receipt to final state", &["type"])?,
+            webhook_group_size: group_sizes(&r)?,
             ledger_backlog: gauge(&r, "billing_ledger_backlog", "Events received, in flight or waiting to retry")?,
             past_due_organizations: gauge(&r, "billing_past_due_organizations", "Organizations in past_due")?,
             stripe_calls: counter(

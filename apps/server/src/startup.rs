@@ -23,12 +23,13 @@ use crate::auth::{TokenAuthority, TokenPolicy};
 use crate::body_deadline::BodyReadTimeout;
 use crate::client_ip::TrustedProxies;
 use crate::config::Settings;
+use crate::group_commit::GroupCommitLedger;
 use crate::limiter::{FailureLimiter, DEFAULT_MAX_TRACKED};
 use crate::metrics::Metrics;
 use crate::notifier::{LogNotifier, WebhookNotifier};
 use crate::quote::QuoteSigner;
 use crate::readiness::Readiness;
-use crate::state::{AppState, Repo};
+use crate::state::{AppState, Ledger, Repo};
 use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Cadence};
 
 /// A built application: the HTTP server and its workers.
@@ -253,9 +254,10 @@ impl Application {
             NotificationDispatcher::new(repo.clone(), notifier, clock.clone()).with_retry(cadence.notice_retry, chrono::Duration::hours(6)),
         );
         let wake = Arc::new(tokio::sync::Notify::new());
+        let grouped: Arc<Ledger> = GroupCommitLedger::start(ledger.clone(), metrics.webhook_group_size.clone());
         let state = web::Data::new(AppState {
             billing: billing.clone(),
-            intake: WebhookIntake::new(repo, ledger.clone(), clock.clone(), rules.clone())
+            intake: WebhookIntake::new(repo, grouped, clock.clone(), rules.clone())
                 .expecting_mode(stripe_mode(&settings))
                 .on_tenant_disagreement(tenant_watch(&metrics)),
             ledger: ledger.clone(),

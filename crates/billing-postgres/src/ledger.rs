@@ -9,11 +9,11 @@ use billing_store::sql::{
     BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
 };
 use billing_store::{
-    count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, RecordedAs,
-    Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
+    count_in, decode_ledger_entry, event_ids_in, first_of_each_id, lease_lost_or_not_found, ledger_error, record_outcomes, replay_in,
+    settle, truncate_error, RecordedAs, Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, Row};
 
 use crate::rows::{ledger_row, PgQuery};
 use crate::PostgresStore;
@@ -52,6 +52,16 @@ impl WebhookLedger for PostgresStore {
             .await
             .map_err(ledger_error)?;
         Ok(if done.rows_affected() == 1 { RecordOutcome::Recorded } else { RecordOutcome::Duplicate })
+    }
+
+    async fn record_many(&self, events: &[NewEvent]) -> Result<Vec<RecordOutcome>, LedgerError> {
+        let unique = first_of_each_id(events);
+        if unique.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = crate::record::insert_many(&unique).fetch_all(&mut *self.conn().await?).await.map_err(ledger_error)?;
+        let stored = rows.iter().map(|r| r.try_get::<String, _>("event_id")).collect::<Result<_, _>>().map_err(ledger_error)?;
+        Ok(record_outcomes(events, stored))
     }
 
     async fn claim_due(&self, holder: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> Result<Vec<ClaimedEvent>, LedgerError> {

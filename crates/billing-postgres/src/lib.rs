@@ -9,6 +9,7 @@ mod claim;
 mod commit;
 mod inspect;
 mod ledger;
+mod record;
 mod repository;
 mod rows;
 

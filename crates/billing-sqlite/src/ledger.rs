@@ -13,8 +13,8 @@ use billing_store::sql::{
     IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
 };
 use billing_store::{
-    count_in, decode_ledger_entry, event_ids_in, lease_lost_or_not_found, ledger_error, replay_in, settle, truncate_error, CodecError,
-    RecordedAs, Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
+    count_in, decode_ledger_entry, event_ids_in, first_of_each_id, lease_lost_or_not_found, ledger_error, record_outcomes, replay_in,
+    settle, truncate_error, CodecError, RecordedAs, Unreachable, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -72,6 +72,18 @@ impl WebhookLedger for SqliteStore {
             .await
             .map_err(ledger_error)?;
         Ok(if done.rows_affected() == 1 { RecordOutcome::Recorded } else { RecordOutcome::Duplicate })
+    }
+
+    async fn record_many(&self, events: &[NewEvent]) -> Result<Vec<RecordOutcome>, LedgerError> {
+        let unique = first_of_each_id(events);
+        if unique.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One transaction, so the batch costs one fsync however many statements it takes.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(Unreachable)?;
+        let result = crate::record::insert_many(&mut tx, &unique).await;
+        let stored = settle(tx, result, ledger_error).await?;
+        Ok(record_outcomes(events, stored))
     }
 
     async fn claim_due(&self, holder: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> Result<Vec<ClaimedEvent>, LedgerError> {

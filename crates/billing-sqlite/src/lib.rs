@@ -11,6 +11,7 @@
 mod commit;
 mod inspect;
 mod ledger;
+mod record;
 mod repository;
 mod rows;
 

@@ -1,7 +1,9 @@
 //! Ledger rows: their columns, status names, list and replay rules, error truncation and decoding.
 
 use billing_core::ids::{OrgId, StripeEventId};
-use billing_core::ports::{EventStatus, LedgerEntry, NewEvent};
+use std::collections::HashSet;
+
+use billing_core::ports::{EventStatus, LedgerEntry, NewEvent, RecordOutcome};
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
@@ -42,6 +44,19 @@ impl<'a> RecordedAs<'a> {
             },
         }
     }
+}
+
+/// The events of `events` to insert: the first of each id, in order. A later copy of an id in
+/// the same batch is a duplicate whatever the database says.
+pub fn first_of_each_id(events: &[NewEvent]) -> Vec<&NewEvent> {
+    let mut seen = HashSet::new();
+    events.iter().filter(|e| seen.insert(e.id.as_str())).collect()
+}
+
+/// What recording each of `events` did, in order, given the ids the insert stored: the first
+/// event of a stored id was recorded, everything else was a duplicate.
+pub fn record_outcomes(events: &[NewEvent], mut stored: HashSet<String>) -> Vec<RecordOutcome> {
+    events.iter().map(|e| if stored.remove(e.id.as_str()) { RecordOutcome::Recorded } else { RecordOutcome::Duplicate }).collect()
 }
 
 /// `error` cut to at most [`MAX_ERROR_BYTES`] bytes without splitting a character.

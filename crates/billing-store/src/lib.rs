@@ -27,8 +27,8 @@ pub use guarded::{assign_in, conflict_or_not_found, finish_event_in, lease_lost_
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};
 pub use installation::ensure_installation_in;
 pub use ledger::{
-    decode_ledger_entry, parse_event_status, truncate_error, LedgerRow, RecordedAs, DEFAULT_LIST_LIMIT, LEDGER_COLUMNS, MAX_ERROR_BYTES,
-    REPLAYABLE,
+    decode_ledger_entry, first_of_each_id, parse_event_status, record_outcomes, truncate_error, LedgerRow, RecordedAs, DEFAULT_LIST_LIMIT,
+    LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
 };
 pub use notice::{decode_notice, encode_notice};
 pub use outbox::sort_claimed_outbox;

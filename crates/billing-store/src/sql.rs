@@ -49,11 +49,22 @@ pub const RELEASE_EVENT: &str = lease_guarded!(
 pub const EVENT_EXISTS: &str = "SELECT 1 FROM webhook_events WHERE event_id = $1";
 
 /// Records an event once; no row inserted means a duplicate.
+macro_rules! record_columns {
+    () => {
+        "event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at, \
+         status, last_error, processed_at"
+    };
+}
+
+/// The columns a new event is recorded with, in the order [`RECORD_EVENT`] binds them.
+pub const RECORD_COLUMNS: &str = record_columns!();
+
 /// `$10`..`$12` are the status, last error and processed time of [`crate::RecordedAs`].
-pub const RECORD_EVENT: &str = "INSERT INTO webhook_events \
-    (event_id, event_type, stripe_created, api_version, livemode, org_id, payload, verified_by, received_at, \
-     status, last_error, processed_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id) DO NOTHING";
+pub const RECORD_EVENT: &str = concat!(
+    "INSERT INTO webhook_events (",
+    record_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id) DO NOTHING"
+);
 
 /// Sets the organization `$3` of event `$1`, leased by `$2`.
 pub const ASSIGN_ORG: &str = lease_guarded!("org_id = $3");

@@ -35,6 +35,8 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@each $factory;
             recording_an_event_twice_reports_a_duplicate_and_changes_nothing,
             thirty_two_concurrent_writers_record_each_event_exactly_once,
+            a_batch_of_deliveries_is_recorded_in_one_call_answering_each_in_order,
+            concurrent_overlapping_batches_record_each_event_exactly_once,
             assigning_an_organization_to_an_event_is_visible_and_unknown_events_are_not_found,
             an_organization_learned_late_is_applied_at_once_when_nothing_else_waits,
             an_organization_learned_late_waits_for_its_event_in_flight,

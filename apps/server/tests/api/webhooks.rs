@@ -188,3 +188,28 @@ async fn tenant_move(store: Store) {
     assert_eq!((other["plan"].as_str(), other["status"].as_str()), (Some("free"), Some("none")), "org_99 gets nothing: {other}");
 }
 both_stores!(an_event_naming_another_organization_for_a_known_customer_is_applied_to_the_owner_and_counted, tenant_move);
+
+async fn grouped(store: Store) {
+    let app = spawn_app(store).await;
+    // Forty deliveries at once: twenty events, each sent twice.
+    let bodies: Vec<Vec<u8>> = (0..20)
+        .map(|i| {
+            let mut event = fixture_json("invoice.paid.json");
+            event["id"] = format!("evt_test_grouped_{i}").into();
+            body(&event)
+        })
+        .collect();
+    let sends = bodies.iter().chain(bodies.iter()).map(|b| app.deliver(b));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut duplicates = 0;
+    for answer in answers {
+        assert_eq!(answer.status(), 200);
+        duplicates += usize::from(answer.json::<Value>().await.unwrap()["duplicate"] == true);
+    }
+    assert_eq!(duplicates, 20, "each event is recorded by exactly one of its two deliveries");
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("billing_webhooks_received_total{type=\"invoice.paid\"} 20"), "{metrics}");
+    let commits: u64 = metrics.lines().find_map(|l| l.strip_prefix("billing_webhook_group_size_count ")).unwrap().parse().unwrap();
+    assert!((1..=40).contains(&commits), "{commits} commits for 40 deliveries");
+}
+both_stores!(deliveries_arriving_together_are_recorded_by_group_commit_each_event_once, grouped);

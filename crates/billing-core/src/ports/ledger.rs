@@ -172,6 +172,10 @@ pub trait WebhookLedger: Send + Sync + 'static {
     /// Records an event once; a known id answers [`RecordOutcome::Duplicate`] and changes nothing.
     /// An event with a `set_aside` reason is recorded as ignored, never due.
     async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError>;
+    /// Records many events with one durable commit, answering for each in order as
+    /// [`Self::record`] would: of several copies of one id, only the first can be `Recorded`.
+    /// Concurrent calls with overlapping ids record each id exactly once.
+    async fn record_many(&self, events: &[NewEvent]) -> Result<Vec<RecordOutcome>, LedgerError>;
     /// Leases up to `limit` due events (received, failed past `next_attempt_at`, or with an
     /// expired lease) to `holder` until `now + lease`.
     ///
