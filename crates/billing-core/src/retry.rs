@@ -127,6 +127,18 @@ mod tests {
     }
 
     #[test]
+    fn jitter_is_a_fixed_fnv_spread_per_event_and_attempt() {
+        // FNV-1a over the key and the attempt's little-endian bytes, as six decimal digits; the
+        // values pin the function, so two workers on different versions agree on a retry time.
+        let cases = [("evt_1", 0, 0.372_514), ("evt_1", 1, 0.104_819), ("evt_2", 0, 0.094_975), ("evt_1Lx", 7, 0.041_921)];
+        for (key, attempts, expected) in cases {
+            let j = jitter(key, attempts);
+            assert!((j - expected).abs() < 1e-9, "{key}/{attempts}: {j}");
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+
+    #[test]
     fn jitter_adds_at_most_a_quarter() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.after_failure(1, 0.999_999), RetryDecision::RetryIn(Duration::milliseconds(2_499)));

@@ -60,7 +60,9 @@ where
     }
 
     /// Decides, then settles a same-second tie by re-reading the subscription from Stripe. Without
-    /// a Stripe key the event's own snapshot is the best information there is, so it is applied.
+    /// a Stripe key the event's own snapshot is the best information there is, so it is applied;
+    /// any other decision stands as it is, with its audit rows and notices (the re-read it asked
+    /// for writes nothing).
     async fn decide_settled(&self, loaded: &BillingState, event: StripeEvent, now: DateTime<Utc>) -> Result<Decision, Failure> {
         let fallback = match &event.fact {
             StripeFact::SubscriptionChanged(s) => Some(s.clone()),
@@ -71,7 +73,7 @@ where
             Ok(settled) => Ok(settled),
             Err(PaymentError::NotConfigured) => match fallback.filter(|_| decision.outcome == Outcome::Tie) {
                 Some(snapshot) => decide(&self.rules, loaded, Input::SubscriptionFetched(snapshot), now).map_err(cannot_apply),
-                None => Ok(Decision { effects: Vec::new(), ..decision }),
+                None => Ok(decision),
             },
             Err(e) => Err(refetch_failed(e)),
         }

@@ -124,3 +124,18 @@ async fn an_empty_batch_writes_nothing() {
     let processor = processor_at(1000, repo, MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
     assert!(processor.process_batch(&[]).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_claim_leases_for_thirty_seconds_from_now_and_run_batch_processes_what_it_got() {
+    let mut ledger = MockWebhookLedger::new();
+    ledger
+        .expect_claim_due()
+        .withf(|holder, now, lease, limit| holder == "w1" && *now == at(1000) && *lease == chrono::Duration::seconds(30) && *limit == 7)
+        .times(2)
+        .returning(|_, _, _, _| Ok(vec![claimed_n(0)]));
+    ledger.expect_complete().times(1).returning(|_, _, _, _| Ok(()));
+    let processor = processor_at(1000, MockBillingRepository::new(), ledger, MockPaymentProvider::new(), decoder());
+    assert_eq!(processor.claim("w1", 7).await.unwrap(), [claimed_n(0)]);
+    let ran = processor.run_batch("w1", 7).await.unwrap();
+    assert_eq!(ran, [(claimed_n(0), ProcessOutcome::Done(EventDisposition::Ignored))]);
+}

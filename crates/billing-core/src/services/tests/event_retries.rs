@@ -202,3 +202,41 @@ async fn an_event_whose_lease_ran_out_fewer_times_than_the_cap_is_applied() {
     let stalled = ClaimedEvent { lease_expiries: 4, ..claimed(Some("org_1"), 4, Duration::minutes(5)) };
     assert_eq!(processor.process(&stalled).await.unwrap(), ProcessOutcome::Done(EventDisposition::Processed));
 }
+
+#[tokio::test]
+async fn without_a_stripe_key_a_checkout_for_an_unknown_plan_still_records_the_customer_and_clears_the_pending_checkout() {
+    let (mut repo, mut ledger, mut payments, mut decoder) =
+        (MockBillingRepository::new(), MockWebhookLedger::new(), MockPaymentProvider::new(), MockEventDecoder::new());
+    let rules = rules();
+    let opened = crate::input::Command::CheckoutOpened {
+        session_id: session("cs_1"),
+        plan: plan("gold"),
+        customer_id: customer("cus_1"),
+        url: None,
+    };
+    let input = crate::input::Input::Command { actor: crate::input::Actor::User("u_1".into()), command: opened };
+    let pending = crate::decide::decide(&rules, &new_org(), input, at(0)).unwrap().state;
+    loads(&mut repo, pending);
+    let completion = crate::input::CheckoutCompletion {
+        session_id: session("cs_1"),
+        customer_id: Some(customer("cus_1")),
+        subscription_id: Some(sub("sub_1")),
+        complete: true,
+        paid: true,
+    };
+    let decoded = DecodedEvent {
+        event: Some(event(1, 60, StripeFact::CheckoutCompleted(completion))),
+        org_hint: None,
+        customer: None,
+        livemode: false,
+    };
+    decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
+    payments.expect_retrieve_subscription().returning(|_| Err(PaymentError::NotConfigured));
+    repo.expect_commit()
+        .withf(|c| c.state.customer_id() == Some(&customer("cus_1")) && c.state.pending_checkout().is_none())
+        .times(1)
+        .returning(|c| Ok(c.state.version() + 1));
+    ledger.expect_dead_letter().never();
+    let outcome = processor(repo, ledger, payments, decoder).process(&claimed(Some("org_1"), 0, Duration::minutes(1))).await.unwrap();
+    assert_eq!(outcome, ProcessOutcome::Done(EventDisposition::Processed));
+}
