@@ -1,5 +1,7 @@
 //! Applying claimed events in batches: each decided on its own, all written in one transaction.
 
+use futures_util::future::join_all;
+
 use super::failure::{repo_failure, Failure};
 use super::{EventProcessor, Prepared, ProcessOutcome};
 use crate::ids::OrgId;
@@ -38,11 +40,7 @@ where
     /// each event is retried as after any storage failure. The events must be of distinct
     /// organizations, as a claim hands them out. Results are in the order of `claimed`.
     pub async fn process_batch(&self, claimed: &[ClaimedEvent]) -> Vec<Result<ProcessOutcome, LedgerError>> {
-        let mut slots = Vec::with_capacity(claimed.len());
-        let mut writes = Vec::new();
-        for event in claimed {
-            slots.push(self.stage(event, &mut writes).await);
-        }
+        let (slots, writes) = self.stage_all(claimed).await;
         let pending = writes.len();
         let mut written: Box<dyn Iterator<Item = Written> + Send> = match self.repo.commit_batch(writes).await {
             Ok(results) => Box::new(results.into_iter().map(Ok)),
@@ -62,19 +60,40 @@ where
         outcomes
     }
 
-    /// Prepares and decides `event`, adding its write to `writes` when it has one.
-    async fn stage(&self, event: &ClaimedEvent, writes: &mut Vec<BatchWrite>) -> Slot {
+    /// Prepares and decides every event: the slots in the order of `claimed`, and the writes of
+    /// the pending ones in the same order.
+    ///
+    /// Events whose organization the ledger knows are staged concurrently: a claim never hands
+    /// out two events of one organization, so nothing one of them reads or decides depends on
+    /// another, and their reads overlap instead of queueing. An event whose organization is
+    /// learned only now is staged after them, one at a time in Stripe order, so that when two
+    /// turn out to share an organization the older is assigned to it first.
+    async fn stage_all(&self, claimed: &[ClaimedEvent]) -> (Vec<Slot>, Vec<BatchWrite>) {
+        let known = claimed.iter().filter(|e| e.org_id.is_some()).map(|e| self.stage(e));
+        let mut known = join_all(known).await.into_iter();
+        let mut staged = Vec::with_capacity(claimed.len());
+        for event in claimed {
+            let next = if event.org_id.is_some() { known.next() } else { Some(self.stage(event).await) };
+            staged.push(next.unwrap_or_else(|| (Slot::Ready(Err(Failure::persistent("an event was not staged"))), None)));
+        }
+        let mut writes = Vec::new();
+        let slots = staged.into_iter().map(|(slot, write)| {
+            writes.extend(write);
+            slot
+        });
+        (slots.collect(), writes)
+    }
+
+    /// Prepares and decides `event`: its slot, and its write when it has one.
+    async fn stage(&self, event: &ClaimedEvent) -> (Slot, Option<BatchWrite>) {
         let (org, fact) = match self.prepare(event).await {
-            Ok(Prepared::Done(disposition)) => return Slot::Ready(Ok(disposition)),
+            Ok(Prepared::Done(disposition)) => return (Slot::Ready(Ok(disposition)), None),
             Ok(Prepared::Apply(org, fact)) => (org, fact),
-            Err(failure) => return Slot::Ready(Err(failure)),
+            Err(failure) => return (Slot::Ready(Err(failure)), None),
         };
         match self.decide_write(event, &org, fact.clone()).await {
-            Ok((disposition, write)) => {
-                writes.push(write);
-                Slot::Pending { org, event: fact, disposition }
-            }
-            Err(failure) => Slot::Ready(Err(failure)),
+            Ok((disposition, write)) => (Slot::Pending { org, event: fact, disposition }, Some(write)),
+            Err(failure) => (Slot::Ready(Err(failure)), None),
         }
     }
 

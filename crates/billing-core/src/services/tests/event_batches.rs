@@ -1,7 +1,7 @@
 //! Applying events in batches: one transaction for the batch, each failure handled alone.
 
 use super::*;
-use crate::ports::{BatchWrite, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, RepositoryError};
+use crate::ports::{Assignment, BatchWrite, DecodedEvent, EventDisposition, MockEventDecoder, MockWebhookLedger, RepositoryError};
 use crate::services::ProcessOutcome;
 
 /// Event `evt_n` of `org_n`, whose payload is its number.
@@ -138,4 +138,33 @@ async fn a_claim_leases_for_thirty_seconds_from_now_and_run_batch_processes_what
     assert_eq!(processor.claim("w1", 7).await.unwrap(), [claimed_n(0)]);
     let ran = processor.run_batch("w1", 7).await.unwrap();
     assert_eq!(ran, [(claimed_n(0), ProcessOutcome::Done(EventDisposition::Ignored))]);
+}
+
+#[tokio::test]
+async fn events_whose_organization_is_learned_now_are_assigned_one_at_a_time_oldest_first() {
+    let (mut repo, mut ledger) = (MockBillingRepository::new(), MockWebhookLedger::new());
+    loads_per_org(&mut repo);
+    repo.expect_commit_batch().returning(|w| Ok(w.iter().map(|_| Ok(())).collect()));
+    // Both events name org_5; the ledger knows the organization of neither.
+    let unknown = |n: u32, created: i64| ClaimedEvent { org_id: None, payload: b"5".to_vec(), created: at(created), ..claimed_n(n) };
+    let mut order = mockall::Sequence::new();
+    ledger
+        .expect_assign_org()
+        .withf(|id, _, o, _| id == &event_id("evt_7") && o == &org("org_5"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _, _| Ok(Assignment::Proceed));
+    ledger
+        .expect_assign_org()
+        .withf(|id, _, _, _| id == &event_id("evt_8"))
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _, _| Ok(Assignment::HandedBack));
+    let processor = processor_at(1000, repo, ledger, MockPaymentProvider::new(), decoder());
+    let outcomes: Vec<ProcessOutcome> =
+        processor.process_batch(&[claimed_n(1), unknown(7, 8), unknown(8, 9)]).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        outcomes,
+        [ProcessOutcome::Done(EventDisposition::Processed), ProcessOutcome::Done(EventDisposition::Processed), ProcessOutcome::HandedBack]
+    );
 }
