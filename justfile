@@ -40,6 +40,10 @@ bench:
 bench-latency:
     cargo bench -p billing-server --bench webhook_latency
 
+# Server benchmark: the release server under keep-alive load beside pgbench on the same Postgres (see docs/benchmarks.md).
+bench-server *ARGS:
+    cargo build --release -p billing-server && cargo run --release -p billing-bench-server -- {{ARGS}}
+
 # Stop the throwaway Postgres cluster the store tests leave running under target/.
 pg-stop:
     sh -c 'd="${CARGO_TARGET_DIR:-target}/pg-test-cluster/data"; p=$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1); if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$p" -D "$d" -m fast stop; else "$p" -D "$d" -m fast stop; fi'

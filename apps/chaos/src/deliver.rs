@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use billing_testkit::server::{post_signed_delivery, ServerProcess};
 use billing_testkit::OwnedCluster;
 use futures_util::stream::{self, StreamExt};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use crate::servers::{Instance, WEBHOOK_SECRET};
 use crate::stream::Event;
 
 /// Deliveries in flight at once.
@@ -41,15 +41,7 @@ pub fn plan(events: usize, duplicates: f64, rng: &mut StdRng) -> Vec<usize> {
 }
 
 async fn send(client: &reqwest::Client, port: u16, event: &Event) -> Option<u16> {
-    let header = billing_stripe::generate_test_header(&event.body, WEBHOOK_SECRET, chrono::Utc::now().timestamp());
-    let sent = client
-        .post(format!("http://127.0.0.1:{port}/api/webhooks/stripe"))
-        .header("Content-Type", "application/json")
-        .header("Stripe-Signature", header)
-        .body(event.body.clone())
-        .send()
-        .await;
-    sent.ok().map(|r| r.status().as_u16())
+    post_signed_delivery(client, port, &event.body).await.ok().map(|status| status.as_u16())
 }
 
 /// Sends `batch` spread over `ports`, returning the deliveries that got no 200.
@@ -70,7 +62,7 @@ async fn send_batch(client: &reqwest::Client, events: &[Event], batch: Vec<(usiz
 pub async fn run(
     events: &[Event],
     order: Vec<usize>,
-    instances: &mut [Instance; 2],
+    instances: &mut [ServerProcess; 2],
     cluster: Arc<OwnedCluster>,
     rng: &mut StdRng,
 ) -> anyhow::Result<Report> {
@@ -81,17 +73,17 @@ pub async fn run(
     let mut killed = false;
     for (n, chunk) in order.chunks(STEP).enumerate() {
         let done = n * STEP;
-        let ports: Vec<u16> = instances.iter().map(|i| i.port).collect();
+        let ports: Vec<u16> = instances.iter().map(ServerProcess::port).collect();
         let batch: Vec<(usize, u16)> = chunk.iter().map(|&i| (i, ports[rng.gen_range(0..2)])).collect();
         report.attempts += batch.len();
         if killed {
             instances[0].restart().await?;
-            println!("instance {} restarted", instances[0].name);
+            println!("instance {} restarted", instances[0].options.name);
             killed = false;
         }
         if done >= kill_at && done < kill_at + STEP {
             instances[0].kill();
-            println!("instance {} killed (SIGKILL) after {done} deliveries", instances[0].name);
+            println!("instance {} killed (SIGKILL) after {done} deliveries", instances[0].options.name);
             killed = true;
         }
         let crash = (done >= crash_at && done < crash_at + STEP).then(|| {
@@ -117,7 +109,7 @@ pub async fn run(
 async fn resend(
     client: &reqwest::Client,
     events: &[Event],
-    instances: &[Instance; 2],
+    instances: &[ServerProcess; 2],
     mut pending: Vec<usize>,
     report: &mut Report,
     rng: &mut StdRng,
@@ -125,7 +117,7 @@ async fn resend(
     while !pending.is_empty() && report.rounds < MAX_ROUNDS {
         report.rounds += 1;
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let batch: Vec<(usize, u16)> = pending.iter().map(|&i| (i, instances[rng.gen_range(0..2)].port)).collect();
+        let batch: Vec<(usize, u16)> = pending.iter().map(|&i| (i, instances[rng.gen_range(0..2)].port())).collect();
         report.attempts += batch.len();
         pending = send_batch(client, events, batch, report).await;
     }

@@ -6,7 +6,6 @@
 
 mod deliver;
 mod hostile;
-mod servers;
 mod stream;
 mod verdict;
 
@@ -14,10 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use billing_testkit::server::{ServerOptions, ServerProcess};
 use clap::Parser;
 use rand::SeedableRng;
-
-use crate::servers::{free_port, Instance};
 
 /// Chaos run of the billing server.
 #[derive(Debug, Parser)]
@@ -53,13 +51,12 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("CREATE DATABASE billing_chaos").execute(&admin).await?;
     admin.close().await;
     let url = cluster.url("billing_chaos");
-    let mut instances =
-        [Instance::start("a", free_port()?, &url, dir.path()).await?, Instance::start("b", free_port()?, &url, dir.path()).await?];
+    let mut instances = [instance("a", &url, dir.path()).await?, instance("b", &url, dir.path()).await?];
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let (events, expected) = stream::generate(&stream::Templates::load()?, args.orgs, args.events, &mut rng);
+    let (events, expected) = stream::generate(&billing_testkit::stripe_events::Templates::load()?, args.orgs, args.events, &mut rng);
     let order = deliver::plan(events.len(), args.duplicates, &mut rng);
     println!("seed={seed} events={} orgs={} deliveries={}", events.len(), expected.len(), order.len());
-    let attack = args.hostile.then(|| hostile::Attack::start(&[instances[0].port, instances[1].port], 20));
+    let attack = args.hostile.then(|| hostile::Attack::start(&[instances[0].port(), instances[1].port()], 20));
     let report = deliver::run(&events, order, &mut instances, cluster.clone(), &mut rng).await?;
     println!("{report:?}");
     let mut hostile_accepted = 0;
@@ -90,4 +87,12 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// One server instance on `url` with two workers and the stream's prices.
+async fn instance(name: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<ServerProcess> {
+    let mut options = ServerOptions::new(name, url, dir)?;
+    options.workers = Some(2);
+    options.prices = stream::PRICES.iter().map(|(price, plan)| ((*plan).to_owned(), (*price).to_owned())).collect();
+    ServerProcess::start(options).await
 }

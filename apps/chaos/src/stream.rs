@@ -1,10 +1,10 @@
 //! The generated event stream: per organization, subscription snapshots and invoice facts in
 //! Stripe's time, and the state each organization must end in (its newest snapshot's).
 
+use billing_testkit::stripe_events::{self, Ids, Templates};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use serde_json::Value;
 
 /// The prices the server is configured with, and the plans they sell.
 pub const PRICES: [(&str, &str); 3] =
@@ -29,30 +29,6 @@ pub struct Expected {
     pub cancel_at_period_end: bool,
 }
 
-/// The fixture event templates, read once.
-#[derive(Debug)]
-pub struct Templates {
-    snapshot: Value,
-    failed: Value,
-    paid: Value,
-}
-
-impl Templates {
-    /// Reads the repository's Stripe fixtures.
-    ///
-    /// # Errors
-    /// When a fixture is missing or not JSON.
-    pub fn load() -> anyhow::Result<Self> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/stripe");
-        let read = |name: &str| -> anyhow::Result<Value> { Ok(serde_json::from_slice(&std::fs::read(dir.join(name))?)?) };
-        Ok(Self {
-            snapshot: read("customer.subscription.updated.plan_change.json")?,
-            failed: read("invoice.payment_failed.json")?,
-            paid: read("invoice.paid.json")?,
-        })
-    }
-}
-
 /// `events` events spread over `orgs` organizations, every organization's last one a snapshot.
 pub fn generate(t: &Templates, orgs: usize, events: usize, rng: &mut StdRng) -> (Vec<Event>, Vec<Expected>) {
     let now = chrono::Utc::now().timestamp();
@@ -72,22 +48,16 @@ pub fn generate(t: &Templates, orgs: usize, events: usize, rng: &mut StdRng) -> 
             let event = if snapshot {
                 let state = Snapshot::random(rng);
                 last = Some(state.expected(&ids.org));
-                state.event(&t.snapshot, &ids, &id, created, now)
+                state.event(&t.subscription_updated, &ids, &id, created, now)
             } else {
-                let template = if rng.gen_bool(0.5) { &t.failed } else { &t.paid };
-                invoice(template, &ids, &id, &format!("in_chaos_{i}_{k}"), created)
+                let template = if rng.gen_bool(0.5) { &t.payment_failed } else { &t.paid };
+                stripe_events::invoice(template, &ids, &id, &format!("in_chaos_{i}_{k}"), created)
             };
             all.push(Event { id, body: serde_json::to_vec(&event).unwrap_or_default() });
         }
         expected.extend(last);
     }
     (all, expected)
-}
-
-struct Ids {
-    org: String,
-    customer: String,
-    subscription: String,
 }
 
 struct Snapshot {
@@ -111,35 +81,14 @@ impl Snapshot {
         }
     }
 
-    fn event(&self, template: &Value, ids: &Ids, id: &str, created: i64, now: i64) -> Value {
-        let mut e = template.clone();
-        e["id"] = id.into();
-        e["created"] = created.into();
-        e["data"]["previous_attributes"] = serde_json::json!({});
-        let o = &mut e["data"]["object"];
-        o["id"] = ids.subscription.as_str().into();
-        o["customer"] = ids.customer.as_str().into();
-        o["metadata"] = serde_json::json!({"org_id": ids.org});
-        o["status"] = self.status.into();
-        o["cancel_at_period_end"] = self.cancel_at_period_end.into();
-        o["schedule"] = Value::Null;
-        let item = &mut o["items"]["data"][0];
-        item["price"]["id"] = PRICES[self.price].0.into();
-        // A period around now that no timer ends during the run.
-        item["current_period_start"] = (now - 10 * 86_400).into();
-        item["current_period_end"] = (now + 20 * 86_400).into();
-        e
+    fn event(&self, template: &serde_json::Value, ids: &Ids, id: &str, created: i64, now: i64) -> serde_json::Value {
+        let snapshot = stripe_events::Snapshot {
+            price: PRICES[self.price].0,
+            status: self.status,
+            cancel_at_period_end: self.cancel_at_period_end,
+            // A period around now that no timer ends during the run.
+            period: (now - 10 * 86_400, now + 20 * 86_400),
+        };
+        stripe_events::subscription_updated(template, ids, id, created, &snapshot)
     }
-}
-
-fn invoice(template: &Value, ids: &Ids, id: &str, invoice_id: &str, created: i64) -> Value {
-    let mut e = template.clone();
-    e["id"] = id.into();
-    e["created"] = created.into();
-    let o = &mut e["data"]["object"];
-    o["id"] = invoice_id.into();
-    o["customer"] = ids.customer.as_str().into();
-    o["parent"]["subscription_details"]["subscription"] = ids.subscription.as_str().into();
-    o["parent"]["subscription_details"]["metadata"] = serde_json::json!({"org_id": ids.org});
-    e
 }

@@ -6,14 +6,19 @@
 //!   cluster this crate starts under the target directory when no URL is set.
 //! - [`fixtures`]: identifiers, times, ledger events and realistic states.
 //! - [`migrator_up_to`]: a store's first migrations alone, to test upgrades of stored data.
+//! - [`OwnedCluster`], [`server`] and [`stripe_events`]: a durable cluster, release server
+//!   processes and generated signed deliveries, for whole-system runs (chaos, the server
+//!   benchmark); [`find_tool`] finds client programs such as `pgbench`.
 
 pub mod contract;
 pub mod fixtures;
 mod migrations;
 mod postgres;
+pub mod server;
+pub mod stripe_events;
 
 pub use migrations::migrator_up_to;
-pub use postgres::{fresh_postgres_database, try_fresh_postgres_database, OwnedCluster};
+pub use postgres::{find_tool, fresh_postgres_database, try_fresh_postgres_database, OwnedCluster};
 
 /// Expands to one `#[tokio::test]` per contract test, each on a fresh store.
 ///

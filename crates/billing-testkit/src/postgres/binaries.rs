@@ -69,6 +69,17 @@ impl Binaries {
     }
 }
 
+/// A client program of the PostgreSQL installation (`pgbench`, `psql`), found on `PATH`, then
+/// under the same install directories as the server binaries.
+///
+/// # Errors
+/// When no installation has it.
+pub fn find_tool(name: &str) -> anyhow::Result<PathBuf> {
+    on_path(name)
+        .or_else(|| install_dirs().into_iter().map(|dir| dir.join(name)).find(|p| p.is_file()))
+        .with_context(|| format!("`{name}` not found on PATH or under /usr/lib/postgresql/*/bin: install the PostgreSQL client tools"))
+}
+
 /// How server commands are run: directly, or as [`SERVER_USER`] when we are root.
 #[derive(Debug, Clone)]
 pub(super) enum Runner {

@@ -4,6 +4,7 @@ mod binaries;
 mod cluster;
 mod owned;
 
+pub use binaries::find_tool;
 pub use owned::OwnedCluster;
 
 use std::time::{SystemTime, UNIX_EPOCH};
