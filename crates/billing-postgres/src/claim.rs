@@ -16,16 +16,19 @@
 //! wait for its commit through the same lock.
 //!
 //! An event recorded without an organization is claimed without a lock; when its worker learns
-//! the organization, `assign_org` sets it under that organization's advisory lock and hands the
-//! event back if the organization has another event in flight or an older one waiting.
+//! the organization, `assign_org` takes that organization's advisory lock ([`lock_org`]) before
+//! setting it, and hands the event back if the organization has another event in flight or an
+//! older one waiting.
 
-use billing_core::ids::{OrgId, StripeEventId};
-use billing_core::ports::{Assignment, ClaimedEvent, LedgerError};
+use billing_core::ids::OrgId;
+use billing_core::ports::{ClaimedEvent, LedgerError};
 use billing_store::sql::{CLAIM_ELIGIBLE, CLAIM_RETURNING, CLAIM_SET};
-use billing_store::{ledger_error, settle, CodecError, Unreachable};
-use chrono::{DateTime, Duration, Utc};
-use sqlx::postgres::{PgPool, PgRow};
+use billing_store::{claimed_event, ledger_error, settle, Unreachable};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgPool;
 use sqlx::{PgConnection, Row};
+
+use crate::dialect::PostgresDialect;
 
 /// The advisory-lock namespace (the first key of the two-key form), so these locks cannot
 /// collide with advisory locks other software takes in the same database. It reads "bill".
@@ -38,22 +41,17 @@ const LOCK_NAMESPACE: i32 = 0x6269_6c6c;
 /// Ruling out sorts and bitmap scans for this transaction only keeps the ordered walk.
 const BEGIN_CLAIM: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off";
 
-/// Leases up to `limit` due events to `holder`, oldest Stripe `created` first.
-pub(crate) async fn claim_due(
+/// Leases up to `limit` due events to `holder` until `lease_until`.
+pub(crate) async fn claim(
     pool: &PgPool,
     holder: &str,
     now: DateTime<Utc>,
-    lease: Duration,
+    lease_until: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<ClaimedEvent>, LedgerError> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
     let mut tx = pool.begin_with(BEGIN_CLAIM).await.map_err(Unreachable)?;
-    let result = claim_in(&mut tx, holder, now, now + lease, limit).await;
-    let mut claimed = settle(tx, result, ledger_error).await?;
-    claimed.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    Ok(claimed)
+    let result = claim_in(&mut tx, holder, now, lease_until, limit).await;
+    settle(tx, result, ledger_error).await
 }
 
 async fn claim_in(
@@ -74,7 +72,7 @@ async fn claim_in(
          RETURNING {CLAIM_RETURNING}"
     );
     let rows = sqlx::query(&sql).bind(now).bind(holder).bind(lease_until).bind(&ids).fetch_all(&mut *conn).await.map_err(ledger_error)?;
-    rows.iter().map(|r| claimed_event(r, holder, lease_until)).collect()
+    rows.iter().map(|r| claimed_event::<PostgresDialect>(r, holder, lease_until)).collect()
 }
 
 /// Candidate `(event_id, org_id)` pairs, row-locked by this transaction.
@@ -101,47 +99,11 @@ async fn lock_organizations(conn: &mut PgConnection, candidates: Vec<(String, Op
     Ok(candidates.into_iter().filter(|(_, org)| org.as_ref().is_none_or(|o| locked.contains(o))).map(|(id, _)| id).collect())
 }
 
-/// Sets the organization of a leased event; see the module documentation.
-pub(crate) async fn assign_org(
-    pool: &PgPool,
-    id: &StripeEventId,
-    holder: &str,
-    org: &OrgId,
-    now: DateTime<Utc>,
-) -> Result<Assignment, LedgerError> {
-    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
-    let result = assign_in(&mut tx, id, holder, org, now).await;
-    settle(tx, result, ledger_error).await
-}
-
-async fn assign_in(
-    conn: &mut PgConnection,
-    id: &StripeEventId,
-    holder: &str,
-    org: &OrgId,
-    now: DateTime<Utc>,
-) -> Result<Assignment, LedgerError> {
+/// Takes the advisory lock of `org` until the caller's transaction ends, so no claim of it
+/// interleaves with giving an event that organization; see the module documentation.
+pub(crate) async fn lock_org(conn: &mut PgConnection, org: &OrgId) -> Result<(), LedgerError> {
     // Waiting here is short: claimers hold the lock only for their claim transaction.
     let lock = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
     sqlx::query(lock).bind(LOCK_NAMESPACE).bind(org.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
-    billing_store::assign_in::<sqlx::Postgres, _>(conn, id, holder, org, now).await
-}
-
-fn claimed_event(r: &PgRow, holder: &str, lease_until: DateTime<Utc>) -> Result<ClaimedEvent, LedgerError> {
-    let raw_id: String = r.try_get("event_id").map_err(ledger_error)?;
-    let org: Option<String> = r.try_get("org_id").map_err(ledger_error)?;
-    let attempts: i32 = r.try_get("attempts_before").map_err(ledger_error)?;
-    let expiries: i32 = r.try_get("lease_expiries").map_err(ledger_error)?;
-    Ok(ClaimedEvent {
-        id: StripeEventId::parse(raw_id.clone()).map_err(|_| CodecError::bad("event_id", raw_id))?,
-        event_type: r.try_get("event_type").map_err(ledger_error)?,
-        created: r.try_get("stripe_created").map_err(ledger_error)?,
-        org_id: org.map(|o| OrgId::parse(o.clone()).map_err(|_| CodecError::bad("org_id", o))).transpose()?,
-        payload: r.try_get("payload").map_err(ledger_error)?,
-        attempts: u32::try_from(attempts).map_err(|_| CodecError::bad("attempts", attempts))?,
-        lease_expiries: u32::try_from(expiries).map_err(|_| CodecError::bad("lease_expiries", expiries))?,
-        received_at: r.try_get("received_at").map_err(ledger_error)?,
-        holder: holder.to_owned(),
-        lease_until,
-    })
+    Ok(())
 }

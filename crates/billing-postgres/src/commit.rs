@@ -1,21 +1,14 @@
-//! One decision written atomically: state with a version check, event status, audit and outbox.
+//! A commit's audit rows and notices, each kind written in one statement: the columns travel as
+//! parallel arrays, which saves a round trip per row inside the commit's transaction.
 
 use std::sync::LazyLock;
 
-use billing_core::ports::{BatchWrite, Commit, RepositoryError};
+use billing_core::ports::{Commit, RepositoryError};
 use billing_core::Notice;
-use billing_store::sql::UPDATE_STATE;
-use billing_store::{
-    conflict_or_not_found, encode_audit, encode_notice, encode_state, finish_event_in, repository_error, settle, state_write_error,
-    write_batch_in, AuditRow, Unreachable, WriteFuture, AUDIT_COLUMNS,
-};
-use sqlx::postgres::PgPool;
-use sqlx::{PgConnection, Row};
+use billing_store::{encode_notice, repository_error, AuditRow, AUDIT_COLUMNS};
+use sqlx::PgConnection;
 
-use crate::rows::bind_state;
-
-/// All audit rows of a commit: the columns travel as parallel arrays, inserted in order so that
-/// identity ids follow the order of the commit.
+/// All audit rows of a commit, inserted in order so that identity ids follow the commit.
 static INSERT_AUDIT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO billing_transitions ({AUDIT_COLUMNS}) SELECT {AUDIT_COLUMNS} \
@@ -25,58 +18,12 @@ static INSERT_AUDIT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Writes `commit` in one transaction; any error rolls all of it back.
-pub(crate) async fn commit(pool: &PgPool, commit: Commit) -> Result<u64, RepositoryError> {
-    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
-    let result = write(&mut tx, &commit).await;
-    settle(tx, result, repository_error).await
-}
+/// All notices of a commit, in order.
+const INSERT_OUTBOX: &str = "INSERT INTO notification_outbox (org_id, kind, notice, created_at) \
+    SELECT $1, kind, body::jsonb, $4 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(kind, body, n) ORDER BY n";
 
-/// Writes every item under its own savepoint in one transaction.
-pub(crate) async fn commit_batch(pool: &PgPool, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
-    let mut tx = pool.begin_with(crate::BEGIN).await.map_err(Unreachable)?;
-    let result = write_batch_in::<sqlx::Postgres>(&mut tx, &writes, write_item).await;
-    settle(tx, result, repository_error).await
-}
-
-fn write_item<'a>(conn: &'a mut PgConnection, item: &'a BatchWrite) -> WriteFuture<'a> {
-    Box::pin(async move {
-        match item {
-            BatchWrite::Commit(commit) => write(conn, commit).await.map(drop),
-            BatchWrite::Finish { done, at } => finish_event_in::<sqlx::Postgres, _>(conn, done, *at).await,
-        }
-    })
-}
-
-async fn write(conn: &mut PgConnection, commit: &Commit) -> Result<u64, RepositoryError> {
-    let version = update_state(conn, commit).await?;
-    if let Some(done) = &commit.event {
-        finish_event_in::<sqlx::Postgres, _>(conn, done, commit.at).await?;
-    }
-    insert_audit(conn, commit).await?;
-    insert_outbox(conn, commit).await?;
-    Ok(version)
-}
-
-async fn update_state(conn: &mut PgConnection, commit: &Commit) -> Result<u64, RepositoryError> {
-    let row = encode_state(&commit.state);
-    let query = sqlx::query(&UPDATE_STATE).bind(&row.org_id).bind(row.version);
-    let updated =
-        bind_state(query, &row).bind(commit.next_timer_at).bind(commit.at).fetch_optional(&mut *conn).await.map_err(state_write_error)?;
-    let org = commit.state.org_id().clone();
-    let Some(updated) = updated else {
-        return Err(conflict_or_not_found::<sqlx::Postgres>(conn, org, commit.state.version()).await);
-    };
-    let version: i64 = updated.try_get("version").map_err(repository_error)?;
-    u64::try_from(version).map_err(|_| RepositoryError::Unknown(anyhow::anyhow!("negative version {version} for {org}")))
-}
-
-/// All audit rows in one statement ([`INSERT_AUDIT`]).
-async fn insert_audit(conn: &mut PgConnection, commit: &Commit) -> Result<(), RepositoryError> {
-    if commit.audit.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<AuditRow> = commit.audit.iter().map(encode_audit).collect();
+/// Writes `rows` with [`INSERT_AUDIT`].
+pub(crate) async fn insert_audit(conn: &mut PgConnection, rows: &[AuditRow]) -> Result<(), RepositoryError> {
     let text = |f: fn(&AuditRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     let optional = |f: fn(&AuditRow) -> Option<&str>| rows.iter().map(f).collect::<Vec<_>>();
     sqlx::query(&INSERT_AUDIT)
@@ -96,16 +43,11 @@ async fn insert_audit(conn: &mut PgConnection, commit: &Commit) -> Result<(), Re
     Ok(())
 }
 
-/// All notices in one statement, in commit order.
-async fn insert_outbox(conn: &mut PgConnection, commit: &Commit) -> Result<(), RepositoryError> {
-    if commit.notices.is_empty() {
-        return Ok(());
-    }
+/// Writes the notices of `commit` with [`INSERT_OUTBOX`].
+pub(crate) async fn insert_outbox(conn: &mut PgConnection, commit: &Commit) -> Result<(), RepositoryError> {
     let kinds: Vec<&str> = commit.notices.iter().map(Notice::kind).collect();
     let bodies = commit.notices.iter().map(encode_notice).collect::<Result<Vec<_>, _>>()?;
-    let sql = "INSERT INTO notification_outbox (org_id, kind, notice, created_at) \
-               SELECT $1, kind, body::jsonb, $4 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(kind, body, n) ORDER BY n";
-    sqlx::query(sql)
+    sqlx::query(INSERT_OUTBOX)
         .bind(commit.state.org_id().as_str())
         .bind(kinds)
         .bind(bodies)

@@ -7,29 +7,20 @@
 
 mod claim;
 mod commit;
-mod inspect;
-mod ledger;
+mod dialect;
 mod record;
-mod repository;
-mod rows;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use billing_store::Unreachable;
+use billing_store::SqlStore;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::Postgres;
+
+use crate::dialect::PostgresDialect;
 
 /// The schema migrations shipped with this crate.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// Starts every transaction of this store. The claim and assignment re-checks, and the version
-/// and lease checks of a commit, rely on READ COMMITTED semantics (each statement sees what
-/// committed before it began); a database or role defaulting to a stricter level must not
-/// change them.
-pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 /// Connections a pool opens by default; enough for the HTTP handlers and a few workers.
 const DEFAULT_MAX_CONNECTIONS: u32 = 16;
@@ -50,10 +41,15 @@ pub enum PostgresStoreError {
 }
 
 /// Billing state and webhook ledger in Postgres; cheap to clone (it shares the pool).
+///
+/// The ports are [`billing_store::SqlStore`]'s on the Postgres dialect, reads and writes
+/// sharing the one pool.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    store: SqlStore<PostgresDialect>,
 }
+
+billing_store::forward_ports!(PostgresStore => store);
 
 impl PostgresStore {
     /// Connects with [`Self::default_pool_options`] and the default statement timeout, and
@@ -103,7 +99,7 @@ impl PostgresStore {
 
     /// Wraps an existing pool without touching the schema; call [`Self::migrate`] once.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self { store: SqlStore::shared(pool) }
     }
 
     /// Applies pending migrations. Safe to run from many instances at once: sqlx serialises
@@ -112,7 +108,7 @@ impl PostgresStore {
     /// # Errors
     /// [`MigrateError`] when a migration fails or the applied ones were changed.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
-        let mut conn = self.pool.acquire().await.map_err(MigrateError::Execute)?;
+        let mut conn = self.pool().acquire().await.map_err(MigrateError::Execute)?;
         // A migration may rightly outlast any query (an index over a large table), and waits for
         // other instances' migrations behind sqlx's lock, so the statement timeout is lifted for
         // it. The connection is then closed rather than returned to the pool without a timeout.
@@ -124,11 +120,6 @@ impl PostgresStore {
     /// The underlying pool, for queries beyond the ports, such as the store's own tests of the
     /// schema's triggers.
     pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// A pooled connection; failing to get one means the database cannot be reached.
-    pub(crate) async fn conn(&self) -> Result<PoolConnection<Postgres>, Unreachable> {
-        self.pool.acquire().await.map_err(Unreachable)
+        self.store.writer()
     }
 }

@@ -1,14 +1,16 @@
 //! Recording many events in one statement: the columns travel as parallel arrays.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use billing_core::ids::OrgId;
-use billing_core::ports::NewEvent;
+use billing_core::ports::{LedgerError, NewEvent};
 use billing_store::sql::RECORD_COLUMNS;
-use billing_store::RecordedAs;
+use billing_store::{ledger_error, RecordedAs};
 use chrono::{DateTime, Utc};
-
-use crate::rows::PgQuery;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgConnection, Postgres, Row};
 
 /// Inserts every row `unnest` builds from the arrays, skipping ids already recorded, and
 /// returns the ids it stored.
@@ -21,8 +23,14 @@ static INSERT_MANY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Inserts `events` (distinct ids), skipping ids already recorded; returns the ids it stored.
+pub(crate) async fn record_events(conn: &mut PgConnection, events: &[&NewEvent]) -> Result<HashSet<String>, LedgerError> {
+    let rows = insert_many(events).fetch_all(&mut *conn).await.map_err(ledger_error)?;
+    rows.iter().map(|r| r.try_get::<String, _>("event_id")).collect::<Result<_, _>>().map_err(ledger_error)
+}
+
 /// The insert of `events`, whose ids must be distinct.
-pub(crate) fn insert_many<'a>(events: &[&'a NewEvent]) -> PgQuery<'a> {
+fn insert_many<'a>(events: &[&'a NewEvent]) -> Query<'a, Postgres, PgArguments> {
     let column = |f: fn(&'a NewEvent) -> Option<&'a str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
     let times = |f: fn(&'a NewEvent) -> DateTime<Utc>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
     let stored: Vec<RecordedAs<'a>> = events.iter().map(|e| RecordedAs::of(e)).collect();

@@ -8,22 +8,19 @@
 //! (`synchronous=FULL`): a webhook is acknowledged once its event is committed, so the commit
 //! must survive an operating-system crash or a power loss, which WAL's `NORMAL` does not promise.
 
-mod commit;
-mod inspect;
-mod ledger;
+mod claim;
+mod dialect;
 mod record;
-mod repository;
-mod rows;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use billing_store::Unreachable;
+use billing_store::SqlStore;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::dialect::SqliteDialect;
 
 /// The schema migrations shipped with this crate.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -48,12 +45,15 @@ pub enum SqliteStoreError {
 }
 
 /// Billing state and webhook ledger in one SQLite file.
+///
+/// The ports are [`billing_store::SqlStore`]'s on the SQLite dialect: writes go through a pool
+/// of one connection, reads through a read-only pool beside it.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// The single writer connection; every write goes through it.
-    writer: SqlitePool,
-    reader: SqlitePool,
+    store: SqlStore<SqliteDialect>,
 }
+
+billing_store::forward_ports!(SqliteStore => store);
 
 /// Options for `location`: a `sqlite:` URL or a plain file path.
 fn options_for(location: &str) -> Result<SqliteConnectOptions, SqliteStoreError> {
@@ -98,23 +98,13 @@ impl SqliteStore {
             .connect_with(base.read_only(true).busy_timeout(BUSY_TIMEOUT))
             .await
             .map_err(SqliteStoreError::Open)?;
-        Ok(Self { writer, reader })
-    }
-
-    /// The writer connection; failing to get it means the database cannot be used.
-    pub(crate) async fn write_conn(&self) -> Result<PoolConnection<Sqlite>, Unreachable> {
-        self.writer.acquire().await.map_err(Unreachable)
-    }
-
-    /// A reader connection; failing to get one means the database cannot be used.
-    pub(crate) async fn read_conn(&self) -> Result<PoolConnection<Sqlite>, Unreachable> {
-        self.reader.acquire().await.map_err(Unreachable)
+        Ok(Self { store: SqlStore::new(writer, reader) })
     }
 
     /// Closes both pools, checkpointing the WAL.
     pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
+        self.store.reader().close().await;
+        self.store.writer().close().await;
     }
 }
 
@@ -135,10 +125,10 @@ mod tests {
     async fn the_writer_syncs_every_commit_so_an_acknowledged_event_survives_a_power_loss() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::connect(dir.path().join("billing.db").to_str().unwrap()).await.unwrap();
-        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *store.write_conn().await.unwrap()).await.unwrap();
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(store.store.writer()).await.unwrap();
         // 2 is FULL; NORMAL (1) lets a power loss roll back commits WAL mode has not checkpointed.
         assert_eq!(level, 2);
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *store.write_conn().await.unwrap()).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.store.writer()).await.unwrap();
         assert_eq!(mode, "wal");
     }
 }

@@ -8,15 +8,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use billing_core::ports::{BatchWrite, RepositoryError};
-use sqlx::{Database, Executor};
 
+use crate::db::Run;
+use crate::dialect::{Conn, Dialect};
 use crate::error::repository_error;
 
 /// The future one item's write returns.
-pub type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(), RepositoryError>> + Send + 'a>>;
+pub(crate) type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(), RepositoryError>> + Send + 'a>>;
 
-/// A store's write of one batch item on the batch's connection.
-pub type WriteItem<C> = for<'a> fn(&'a mut C, &'a BatchWrite) -> WriteFuture<'a>;
+/// A write of one batch item on the batch's connection.
+pub(crate) type WriteItem<C> = for<'a> fn(&'a mut C, &'a BatchWrite) -> WriteFuture<'a>;
 
 /// Writes every item with `write`, each under a savepoint inside the caller's transaction: an
 /// item that fails is rolled back to its savepoint and its error returned in its place.
@@ -24,24 +25,25 @@ pub type WriteItem<C> = for<'a> fn(&'a mut C, &'a BatchWrite) -> WriteFuture<'a>
 /// # Errors
 /// When a savepoint cannot be taken, rolled back to or released (a broken connection); the
 /// caller then rolls the whole transaction back.
-pub async fn write_batch_in<DB>(
-    conn: &mut DB::Connection,
+pub(crate) async fn write_batch_in<D: Dialect>(
+    conn: &mut Conn<D>,
     writes: &[BatchWrite],
-    write: WriteItem<DB::Connection>,
-) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError>
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-{
+    write: WriteItem<Conn<D>>,
+) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
     let mut results = Vec::with_capacity(writes.len());
     for item in writes {
-        conn.execute("SAVEPOINT batch_item").await.map_err(repository_error)?;
+        savepoint::<D>(conn, "SAVEPOINT batch_item").await?;
         let written = write(conn, item).await;
         if written.is_err() {
-            conn.execute("ROLLBACK TO SAVEPOINT batch_item").await.map_err(repository_error)?;
+            savepoint::<D>(conn, "ROLLBACK TO SAVEPOINT batch_item").await?;
         }
-        conn.execute("RELEASE SAVEPOINT batch_item").await.map_err(repository_error)?;
+        savepoint::<D>(conn, "RELEASE SAVEPOINT batch_item").await?;
         results.push(written);
     }
     Ok(results)
+}
+
+async fn savepoint<D: Dialect>(conn: &mut Conn<D>, statement: &str) -> Result<(), RepositoryError> {
+    D::Db::execute_unprepared(statement, conn).await.map_err(repository_error)?;
+    Ok(())
 }

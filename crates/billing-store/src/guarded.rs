@@ -1,26 +1,22 @@
-//! Lease- and version-guarded writes, and what it means when one touches no row, in either dialect.
+//! Lease- and version-guarded writes, and what it means when one touches no row, in any dialect.
 //!
-//! Each function runs on a connection the caller holds (often inside its transaction) and is
-//! generic over the sqlx database; times are bound in the store's own encoding (`T`).
+//! Each function runs on a connection the caller holds (often inside its transaction); times
+//! are bound in the dialect's own encoding.
 
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{Assignment, EventDone, EventStatus, LedgerError, RepositoryError};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
+use chrono::{DateTime, Utc};
 
+use crate::db::{QueryExt, RowExt};
+use crate::dialect::{Conn, Dialect};
 use crate::error::{ledger_error, repository_error};
 use crate::ledger::{parse_event_status, REPLAYABLE};
 use crate::sql::{ASSIGN_ORG, EVENT_EXISTS, FINISH_EVENT, ORG_EXISTS, ORG_QUEUE_AHEAD, RELEASE_EVENT, REPLAY_AUDIT, REPLAY_RESET};
 
 /// Why a lease-guarded statement on event `id` touched no row: the event exists, so its lease
 /// was lost, or it does not.
-pub async fn lease_lost_or_not_found<DB>(conn: &mut DB::Connection, id: &StripeEventId) -> LedgerError
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-{
-    match sqlx::query::<DB>(EVENT_EXISTS).bind(id.as_str()).fetch_optional(&mut *conn).await {
+pub(crate) async fn lease_lost_or_not_found<D: Dialect>(conn: &mut Conn<D>, id: &StripeEventId) -> LedgerError {
+    match D::query(EVENT_EXISTS).arg(id.as_str()).fetch_optional_on(&mut *conn).await {
         Ok(Some(_)) => LedgerError::LeaseLost(id.clone()),
         Ok(None) => LedgerError::NotFound(id.clone()),
         Err(e) => ledger_error(e),
@@ -29,14 +25,8 @@ where
 
 /// Why a version-guarded state update of `org` touched no row: the organization exists, so
 /// someone saved it since version `expected` was loaded, or it does not.
-pub async fn conflict_or_not_found<DB>(conn: &mut DB::Connection, org: OrgId, expected: u64) -> RepositoryError
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-{
-    match sqlx::query::<DB>(ORG_EXISTS).bind(org.as_str()).fetch_optional(&mut *conn).await {
+pub(crate) async fn conflict_or_not_found<D: Dialect>(conn: &mut Conn<D>, org: OrgId, expected: u64) -> RepositoryError {
+    match D::query(ORG_EXISTS).arg(org.as_str()).fetch_optional_on(&mut *conn).await {
         Ok(Some(_)) => RepositoryError::VersionConflict { org, expected },
         Ok(None) => RepositoryError::NotFound(org),
         Err(e) => repository_error(e),
@@ -47,21 +37,14 @@ where
 ///
 /// # Errors
 /// [`RepositoryError::LeaseLost`] when the lease was lost, so the caller rolls back.
-pub async fn finish_event_in<DB, T>(conn: &mut DB::Connection, done: &EventDone, at: T) -> Result<(), RepositoryError>
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> T: Encode<'q, DB> + Type<DB> + Send + 'q,
-{
+pub(crate) async fn finish_event_in<D: Dialect>(conn: &mut Conn<D>, done: &EventDone, at: DateTime<Utc>) -> Result<(), RepositoryError> {
     let status = EventStatus::from_disposition(done.disposition);
-    let finished = sqlx::query::<DB>(FINISH_EVENT)
-        .bind(done.event_id.as_str())
-        .bind(done.holder.as_str())
-        .bind(status.as_str())
-        .bind(at)
-        .fetch_optional(&mut *conn)
+    let finished = D::query(FINISH_EVENT)
+        .arg(done.event_id.as_str())
+        .arg(done.holder.as_str())
+        .arg(status.as_str())
+        .arg(D::time(at))
+        .fetch_optional_on(&mut *conn)
         .await
         .map_err(repository_error)?;
     match finished {
@@ -73,71 +56,53 @@ where
 /// Sets the organization of event `id`, leased by `holder`, then hands the event back when
 /// another event of the organization is leased at `now` or an older one is unfinished.
 ///
-/// Runs inside the caller's transaction, which must already exclude concurrent claims of the
-/// organization (Postgres: its advisory lock; SQLite: the single writer).
+/// Runs inside the caller's write transaction, which must already exclude concurrent claims of
+/// the organization ([`Dialect::lock_org`]; on SQLite the single writer does).
 ///
 /// # Errors
 /// [`LedgerError::LeaseLost`] when `holder` no longer holds the event, [`LedgerError::NotFound`]
 /// for an unknown event, or the database error.
-pub async fn assign_in<DB, T>(
-    conn: &mut DB::Connection,
+pub(crate) async fn assign_in<D: Dialect>(
+    conn: &mut Conn<D>,
     id: &StripeEventId,
     holder: &str,
     org: &OrgId,
-    now: T,
-) -> Result<Assignment, LedgerError>
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> T: Encode<'q, DB> + Type<DB> + Send + 'q,
-    for<'r> i64: Decode<'r, DB> + Type<DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-{
-    let assigned = sqlx::query::<DB>(ASSIGN_ORG).bind(id.as_str()).bind(holder).bind(org.as_str()).fetch_optional(&mut *conn).await;
+    now: DateTime<Utc>,
+) -> Result<Assignment, LedgerError> {
+    let assigned = D::query(ASSIGN_ORG).arg(id.as_str()).arg(holder).arg(org.as_str()).fetch_optional_on(&mut *conn).await;
     if assigned.map_err(ledger_error)?.is_none() {
-        return Err(lease_lost_or_not_found::<DB>(conn, id).await);
+        return Err(lease_lost_or_not_found::<D>(conn, id).await);
     }
-    let ahead = sqlx::query::<DB>(ORG_QUEUE_AHEAD).bind(id.as_str()).bind(now).fetch_one(&mut *conn).await;
-    let ahead: i64 = ahead.and_then(|r| r.try_get("n")).map_err(ledger_error)?;
+    let ahead = D::query(ORG_QUEUE_AHEAD).arg(id.as_str()).arg(D::time(now)).fetch_one_on(&mut *conn).await;
+    let ahead: i64 = ahead.and_then(|r| r.value("n")).map_err(ledger_error)?;
     if ahead == 0 {
         return Ok(Assignment::Proceed);
     }
-    sqlx::query::<DB>(RELEASE_EVENT).bind(id.as_str()).bind(holder).execute(&mut *conn).await.map_err(ledger_error)?;
+    D::query(RELEASE_EVENT).arg(id.as_str()).arg(holder).execute_on(&mut *conn).await.map_err(ledger_error)?;
     Ok(Assignment::HandedBack)
 }
 
 /// Sends event `id` through again if it is finished or dead, auditing `actor` at `now`, inside
-/// the caller's transaction. `select_status` reads the status of `$1` and must lock the row
-/// where the dialect can (`FOR UPDATE` on Postgres; SQLite's writer lock covers it).
+/// the caller's write transaction. The status is read with [`Dialect::LOCK_ROW`], so on
+/// Postgres the row stays locked until the transaction ends; SQLite's write lock covers it.
 ///
 /// # Errors
 /// [`LedgerError::NotFound`], [`LedgerError::NotReplayable`] while the event is queued or in
 /// flight, or the database error.
-pub async fn replay_in<DB, T>(
-    conn: &mut DB::Connection,
-    select_status: &str,
+pub(crate) async fn replay_in<D: Dialect>(
+    conn: &mut Conn<D>,
     id: &StripeEventId,
     actor: &str,
-    now: T,
-) -> Result<(), LedgerError>
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> T: Encode<'q, DB> + Type<DB> + Send + 'q,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-{
-    let row = sqlx::query::<DB>(select_status).bind(id.as_str()).fetch_optional(&mut *conn).await.map_err(ledger_error)?;
-    let raw: String = row.ok_or_else(|| LedgerError::NotFound(id.clone()))?.try_get("status").map_err(ledger_error)?;
+    now: DateTime<Utc>,
+) -> Result<(), LedgerError> {
+    let select_status = format!("SELECT status FROM webhook_events WHERE event_id = $1{}", D::LOCK_ROW);
+    let row = D::query(&select_status).arg(id.as_str()).fetch_optional_on(&mut *conn).await.map_err(ledger_error)?;
+    let raw: String = row.ok_or_else(|| LedgerError::NotFound(id.clone()))?.value("status").map_err(ledger_error)?;
     if !REPLAYABLE.contains(&parse_event_status(&raw)?) {
         return Err(LedgerError::NotReplayable(id.clone()));
     }
-    sqlx::query::<DB>(REPLAY_RESET).bind(id.as_str()).execute(&mut *conn).await.map_err(ledger_error)?;
-    let audit = sqlx::query::<DB>(REPLAY_AUDIT).bind(id.as_str()).bind(actor).bind(raw.as_str()).bind(now);
-    audit.execute(&mut *conn).await.map_err(ledger_error)?;
+    D::query(REPLAY_RESET).arg(id.as_str()).execute_on(&mut *conn).await.map_err(ledger_error)?;
+    let audit = D::query(REPLAY_AUDIT).arg(id.as_str()).arg(actor).arg(raw.as_str()).arg(D::time(now));
+    audit.execute_on(&mut *conn).await.map_err(ledger_error)?;
     Ok(())
 }

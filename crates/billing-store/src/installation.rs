@@ -2,8 +2,10 @@
 
 use billing_core::ids::InstallationId;
 use billing_core::ports::RepositoryError;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
+use chrono::{DateTime, Utc};
 
+use crate::db::{QueryExt, RowExt};
+use crate::dialect::{Conn, Dialect};
 use crate::error::{repository_error, CodecError};
 use crate::sql::{INSERT_INSTALLATION, SELECT_INSTALLATION};
 
@@ -19,25 +21,17 @@ use crate::sql::{INSERT_INSTALLATION, SELECT_INSTALLATION};
 /// # Errors
 /// The database error, [`CodecError`] for a stored id that is not a valid installation id, or
 /// an unknown error when the row is missing after the insert (something deleted it).
-pub async fn ensure_installation_in<DB, T>(
-    conn: &mut DB::Connection,
+pub(crate) async fn ensure_installation_in<D: Dialect>(
+    conn: &mut Conn<D>,
     candidate: &InstallationId,
-    now: T,
-) -> Result<InstallationId, RepositoryError>
-where
-    DB: Database,
-    for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> T: Encode<'q, DB> + Type<DB> + Send + 'q,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'n> &'n str: ColumnIndex<DB::Row>,
-{
-    sqlx::query::<DB>(INSERT_INSTALLATION).bind(candidate.as_str()).bind(now).execute(&mut *conn).await.map_err(repository_error)?;
-    let row = sqlx::query::<DB>(SELECT_INSTALLATION).fetch_optional(&mut *conn).await.map_err(repository_error)?;
+    now: DateTime<Utc>,
+) -> Result<InstallationId, RepositoryError> {
+    let insert = D::query(INSERT_INSTALLATION).arg(candidate.as_str()).arg(D::time(now));
+    insert.execute_on(&mut *conn).await.map_err(repository_error)?;
+    let row = D::query(SELECT_INSTALLATION).fetch_optional_on(&mut *conn).await.map_err(repository_error)?;
     let Some(row) = row else {
         return Err(RepositoryError::Unknown(anyhow::anyhow!("the installation row vanished right after it was ensured")));
     };
-    let raw: String = row.try_get("installation_id").map_err(repository_error)?;
+    let raw: String = row.value("installation_id").map_err(repository_error)?;
     InstallationId::parse(raw.clone()).map_err(|_| CodecError::bad("installation_id", raw).into())
 }

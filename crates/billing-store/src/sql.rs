@@ -1,4 +1,5 @@
-//! SQL text both stores run unchanged; statements whose dialects differ stay in the store crates.
+//! SQL text every dialect runs, with the odd fragment from [`crate::Dialect`]; statements that
+//! differ wholly (the claim, batch inserts) stay in the store crates.
 //!
 //! sqlx-sqlite accepts the `$N` placeholders Postgres uses, and the values bound here have the
 //! same meaning in both schemas (times are `timestamptz` in one and INTEGER microseconds in the
@@ -8,7 +9,7 @@ use std::sync::LazyLock;
 
 use crate::audit::AUDIT_COLUMNS;
 use crate::ledger::LEDGER_COLUMNS;
-use crate::state::{state_assignments, state_select_list, STATE_COLUMNS};
+use crate::state::{state_assignments, state_placeholders, state_select_list, STATE_COLUMNS};
 
 /// An update of a leased event that applies only while `$2` still holds event `$1`; no row
 /// returned means the lease was lost or the event is unknown (tell them apart with
@@ -59,11 +60,12 @@ macro_rules! record_columns {
 /// The columns a new event is recorded with, in the order [`RECORD_EVENT`] binds them.
 pub const RECORD_COLUMNS: &str = record_columns!();
 
-/// `$10`..`$12` are the status, last error and processed time of [`crate::RecordedAs`].
+/// `$10`..`$12` are the status, last error and processed time of [`crate::RecordedAs`]. No row
+/// returned means a duplicate.
 pub const RECORD_EVENT: &str = concat!(
     "INSERT INTO webhook_events (",
     record_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id) DO NOTHING"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 );
 
 /// Sets the organization `$3` of event `$1`, leased by `$2`.
@@ -146,6 +148,19 @@ pub static UPDATE_STATE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Creates organization `$1` at version `$2` with the state columns, then `created_at` and
+/// `updated_at`; the row comes back only if this call made it.
+pub static INSERT_STATE: LazyLock<String> = LazyLock::new(|| {
+    let now = 3 + STATE_COLUMNS.len();
+    format!(
+        "INSERT INTO organizations (org_id, version, {}, created_at, updated_at) VALUES ($1, $2, {}, ${now}, ${now}) \
+         ON CONFLICT (org_id) DO NOTHING RETURNING {}",
+        STATE_COLUMNS.join(", "),
+        state_placeholders(3),
+        state_select_list()
+    )
+});
+
 /// Whether organization `$1` exists.
 pub const ORG_EXISTS: &str = "SELECT 1 FROM organizations WHERE org_id = $1";
 
@@ -168,6 +183,13 @@ pub const PAST_DUE: &str = "SELECT org_id FROM organizations WHERE status = 'pas
 pub static AUDIT_TRAIL: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM billing_transitions WHERE org_id = $1 ORDER BY at DESC, id DESC LIMIT $2"));
 
+/// One audit row, its columns in [`AUDIT_COLUMNS`] order.
+pub static INSERT_AUDIT_ROW: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO billing_transitions ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"));
+
+/// One notice for organization `$1`: kind `$2`, the notice as JSON text `$3`, created at `$4`.
+pub const INSERT_OUTBOX_ROW: &str = "INSERT INTO notification_outbox (org_id, kind, notice, created_at) VALUES ($1, $2, $3, $4)";
+
 /// Stores `$1` as this database's installation id, created at `$2`, unless one is stored
 /// already. The table holds at most the row with `id = 1`, so every racing first call but one
 /// inserts nothing; Postgres makes the others wait for the winner's commit before doing so.
@@ -188,9 +210,21 @@ pub const OUTBOX_DEAD_LETTER: &str =
 /// Holds undelivered outbox item `$1` back until `$2`; claims skip it until then.
 pub const OUTBOX_RETRY_AT: &str = "UPDATE notification_outbox SET lease_until = $2 WHERE id = $1 AND delivered_at IS NULL";
 
-/// Marks outbox item `$1` delivered at `$2`; a second delivery keeps the first time.
+/// Marks outbox item `$1` delivered at `$2`; a second delivery keeps the first time. No row
+/// returned means there is no such item.
 pub const OUTBOX_DELIVERED: &str =
-    "UPDATE notification_outbox SET delivered_at = COALESCE(delivered_at, $2), lease_until = NULL WHERE id = $1";
+    "UPDATE notification_outbox SET delivered_at = COALESCE(delivered_at, $2), lease_until = NULL WHERE id = $1 RETURNING id";
+
+/// Leases up to `$3` claimable notices at `$1` until `$2`, lowest id first. `skip_locked` ends
+/// the selection (see [`crate::Dialect::SKIP_LOCKED`]) and `notice_text` reads the notice as
+/// text ([`crate::Dialect::NOTICE_TEXT`]).
+pub fn claim_outbox(skip_locked: &str, notice_text: &str) -> String {
+    format!(
+        "UPDATE notification_outbox SET lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM notification_outbox WHERE {OUTBOX_CLAIMABLE} ORDER BY id LIMIT $3{skip_locked}) \
+         RETURNING id, org_id, {notice_text} AS notice, attempts - 1 AS attempts_before"
+    )
+}
 
 #[cfg(test)]
 mod tests {
@@ -202,6 +236,13 @@ mod tests {
             assert!(sql.starts_with("UPDATE webhook_events SET "), "{sql}");
             assert!(sql.ends_with(" WHERE event_id = $1 AND status = 'processing' AND lease_holder = $2 RETURNING event_id"), "{sql}");
         }
+    }
+
+    #[test]
+    fn the_outbox_claim_takes_the_dialects_lock_and_notice_text() {
+        let postgres = claim_outbox(" FOR UPDATE SKIP LOCKED", "notice::text");
+        assert!(postgres.contains("ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, org_id, notice::text AS notice,"));
+        assert!(claim_outbox("", "notice").contains("ORDER BY id LIMIT $3) RETURNING id, org_id, notice AS notice,"));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use billing_core::ids::StripeEventId;
-use billing_core::ports::Commit;
+use billing_core::ports::{Commit, RepositoryError};
 use billing_core::{Actor, AuditCause, AuditEntry, BillingState, BillingStateParts, Currency, Money, Notice, SubscriptionStatus, Timer};
 use chrono::{DateTime, Utc};
 
@@ -165,4 +165,18 @@ pub async fn the_outbox_hands_each_notice_out_once_until_its_lease_expires<S: St
     assert!(early.iter().all(|i| i.id != held), "not before its retry time");
     let late = store.claim_outbox(at(501), at(531), 20).await.unwrap().items;
     assert_eq!(late.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(), [(held, 3)], "then once more, and a delivered one never");
+}
+
+/// Delivering a notice twice is no error (a retried acknowledgement), and delivering one that
+/// does not exist is.
+pub async fn delivering_a_notice_twice_succeeds_and_delivering_an_unknown_one_fails<S: Store>(store: Arc<S>) {
+    let state = store.load_or_create(&org(1), &free()).await.unwrap();
+    store.commit(Commit { notices: vec![Notice::PaymentActionRequired], ..bare_commit(state, None, at(1)) }).await.unwrap();
+    let items = store.claim_outbox(at(10), at(40), 10).await.unwrap().items;
+    assert_eq!(items.len(), 1);
+    store.outbox_delivered(items[0].id, at(11)).await.unwrap();
+    store.outbox_delivered(items[0].id, at(12)).await.unwrap();
+    let unknown = store.outbox_delivered(items[0].id + 1_000, at(13)).await;
+    assert!(matches!(unknown, Err(RepositoryError::Unknown(_))), "{unknown:?}");
+    assert!(store.claim_outbox(at(100), at(130), 10).await.unwrap().items.is_empty(), "delivered notices never come back");
 }

@@ -1,0 +1,69 @@
+//! One decision written atomically, in any dialect: state with a version check, event status,
+//! audit and outbox in one write transaction; and batches of them under savepoints.
+
+use billing_core::ports::{BatchWrite, Commit, RepositoryError};
+
+use crate::audit::{encode_audit, AuditRow};
+use crate::batch::{write_batch_in, WriteFuture};
+use crate::db::{QueryExt, RowExt};
+use crate::dialect::{Conn, Dialect};
+use crate::error::{repository_error, state_write_error};
+use crate::guarded::{conflict_or_not_found, finish_event_in};
+use crate::rows::bind_state;
+use crate::sql::UPDATE_STATE;
+use crate::state::encode_state;
+use crate::store::SqlStore;
+use crate::transaction::settle;
+
+impl<D: Dialect> SqlStore<D> {
+    /// Writes `commit` in one transaction; any error rolls all of it back.
+    pub(crate) async fn write_commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
+        let mut tx = self.begin_write().await?;
+        let result = write::<D>(&mut tx, &commit).await;
+        settle(tx, result, repository_error).await
+    }
+
+    /// Writes every item under its own savepoint in one transaction: one durable commit for the
+    /// batch, which is what keeps a fully synchronous writer fast.
+    pub(crate) async fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
+        let mut tx = self.begin_write().await?;
+        let result = write_batch_in::<D>(&mut tx, &writes, write_item::<D>).await;
+        settle(tx, result, repository_error).await
+    }
+}
+
+fn write_item<'a, D: Dialect>(conn: &'a mut Conn<D>, item: &'a BatchWrite) -> WriteFuture<'a> {
+    Box::pin(async move {
+        match item {
+            BatchWrite::Commit(commit) => write::<D>(conn, commit).await.map(drop),
+            BatchWrite::Finish { done, at } => finish_event_in::<D>(conn, done, *at).await,
+        }
+    })
+}
+
+async fn write<D: Dialect>(conn: &mut Conn<D>, commit: &Commit) -> Result<u64, RepositoryError> {
+    let version = update_state::<D>(conn, commit).await?;
+    if let Some(done) = &commit.event {
+        finish_event_in::<D>(conn, done, commit.at).await?;
+    }
+    if !commit.audit.is_empty() {
+        let rows: Vec<AuditRow> = commit.audit.iter().map(encode_audit).collect();
+        D::insert_audit(conn, &rows).await?;
+    }
+    if !commit.notices.is_empty() {
+        D::insert_outbox(conn, commit).await?;
+    }
+    Ok(version)
+}
+
+async fn update_state<D: Dialect>(conn: &mut Conn<D>, commit: &Commit) -> Result<u64, RepositoryError> {
+    let row = encode_state(&commit.state);
+    let query = bind_state::<D>(D::query(&UPDATE_STATE).arg(row.org_id.as_str()).arg(row.version), &row)?;
+    let updated = query.arg(commit.next_timer_at.map(D::time)).arg(D::time(commit.at)).fetch_optional_on(&mut *conn).await;
+    let org = commit.state.org_id().clone();
+    let Some(updated) = updated.map_err(state_write_error)? else {
+        return Err(conflict_or_not_found::<D>(conn, org, commit.state.version()).await);
+    };
+    let version: i64 = updated.value("version").map_err(repository_error)?;
+    u64::try_from(version).map_err(|_| RepositoryError::Unknown(anyhow::anyhow!("negative version {version} for {org}")))
+}
