@@ -23,12 +23,57 @@ impl<D: Dialect> SqlStore<D> {
         settle(tx, result, repository_error).await
     }
 
-    /// Writes every item under its own savepoint in one transaction: one durable commit for the
-    /// batch, which is what keeps a fully synchronous writer fast.
+    /// Writes every item in one transaction: one durable commit for the batch, which is what
+    /// keeps a fully synchronous writer fast.
+    ///
+    /// Most batches have no item that fails after writing part of itself, so the batch is first
+    /// written without savepoints, two statements fewer per item. An item refused before it
+    /// wrote anything (a version conflict, a lost lease on an event finished without a state
+    /// change) is simply reported in its place. Any other failure (a lease lost after the state
+    /// was written, a database error, which aborts a Postgres transaction) rolls that attempt
+    /// back and the batch is written again with a savepoint per item.
     pub(crate) async fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<Vec<Result<(), RepositoryError>>, RepositoryError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(results) = write_unless_partial::<D>(&mut tx, &writes).await {
+            tx.commit().await.map_err(repository_error)?;
+            return Ok(results);
+        }
+        // A failed rollback means a broken connection, which the next attempt reports.
+        let _ = tx.rollback().await;
         let mut tx = self.begin_write().await?;
         let result = write_batch_in::<D>(&mut tx, &writes, write_item::<D>).await;
         settle(tx, result, repository_error).await
+    }
+}
+
+/// The batch's results, unless an item failed after writing part of itself.
+async fn write_unless_partial<D: Dialect>(conn: &mut Conn<D>, writes: &[BatchWrite]) -> Option<Vec<Result<(), RepositoryError>>> {
+    let mut results = Vec::with_capacity(writes.len());
+    for item in writes {
+        let written = write_item::<D>(conn, item).await;
+        if written.as_ref().is_err_and(|e| !refused_before_writing(item, e)) {
+            return None;
+        }
+        results.push(written);
+    }
+    Some(results)
+}
+
+/// Whether `error` stopped `item` at its first statement, a guarded write that matched no row,
+/// so that nothing of the item was written and the transaction is still sound.
+fn refused_before_writing(item: &BatchWrite, error: &RepositoryError) -> bool {
+    match (item, error) {
+        (BatchWrite::Commit(_), RepositoryError::VersionConflict { .. } | RepositoryError::NotFound(_)) => true,
+        (BatchWrite::Finish { .. }, RepositoryError::LeaseLost(_)) => true,
+        (
+            BatchWrite::Commit(_) | BatchWrite::Finish { .. },
+            RepositoryError::VersionConflict { .. }
+            | RepositoryError::NotFound(_)
+            | RepositoryError::LeaseLost(_)
+            | RepositoryError::OwnershipConflict
+            | RepositoryError::Unavailable
+            | RepositoryError::Unknown(_),
+        ) => false,
     }
 }
 
