@@ -46,11 +46,18 @@ impl<'a> RecordedAs<'a> {
     }
 }
 
-/// The events of `events` to insert: the first of each id, in order. A later copy of an id in
-/// the same batch is a duplicate whatever the database says.
+/// The events of `events` to insert: the first of each id, sorted by id. A later copy of an id
+/// in the same batch is a duplicate whatever the database says.
+///
+/// The order is what keeps concurrent batches from deadlocking: an insert that meets another
+/// transaction's uncommitted row of the same id waits for it, so two batches holding ids the
+/// other wants, taken in opposite orders, would wait for each other. Taken in one global order,
+/// one of them always goes first.
 pub fn first_of_each_id(events: &[NewEvent]) -> Vec<&NewEvent> {
     let mut seen = HashSet::new();
-    events.iter().filter(|e| seen.insert(e.id.as_str())).collect()
+    let mut unique: Vec<&NewEvent> = events.iter().filter(|e| seen.insert(e.id.as_str())).collect();
+    unique.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    unique
 }
 
 /// What recording each of `events` did, in order, given the ids the insert stored: the first
