@@ -1,17 +1,20 @@
-//! The command line: the server's settings, then one operator command.
+//! The command line: the settings shared with the server, then one operator command.
 
 use billing_core::ports::EventStatus;
 use billing_core::{OrgId, StripeEventId};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
-/// Operator commands for the billing service. They read the same flags, environment variables
-/// and `--config` file as billing-server, so they act on the same database and Stripe account.
+/// Operator commands for the billing service.
+///
+/// They read billing-server's store and Stripe settings from the same flags, environment
+/// variables and `--config` file, so they act on the same database and Stripe account; the
+/// file's other keys are the server's own and left to it.
 #[derive(Debug, Parser)]
 #[command(name = "billing-admin", version)]
 pub struct Cli {
     #[command(flatten)]
-    pub settings: billing_server::config::Args,
+    pub settings: billing_wiring::config::SharedArgs,
     #[command(subcommand)]
     pub command: Command,
 }

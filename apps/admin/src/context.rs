@@ -1,16 +1,15 @@
-//! The store, catalog and Stripe client the commands act through, built from the server's settings.
+//! The store, catalog and Stripe client the commands act through, built by billing-wiring from
+//! the settings the commands share with the server.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use billing_core::ports::{PaymentProvider, SystemClock};
-use billing_core::services::{BillingService, WebhookIntake};
+use billing_core::services::{BillingService, ReturnUrls, WebhookIntake};
 use billing_core::Rules;
-use billing_server::adapters::open_store;
-use billing_server::config::{DatabaseConfig, Settings};
-use billing_server::startup::{return_urls, rules};
-use billing_server::state::{Clk, Ledger, Repo};
-use billing_stripe::{StripeClient, StripeConfig};
+use billing_stripe::StripeClient;
+use billing_wiring::config::{DatabaseConfig, SharedSettings};
+use billing_wiring::{Clk, Ledger, Repo};
 
 use crate::error::AdminError;
 
@@ -21,12 +20,12 @@ pub struct Admin {
     pub rules: Arc<Rules>,
     pub clock: Arc<Clk>,
     stripe: Option<Arc<StripeClient>>,
-    settings: Settings,
+    database: DatabaseConfig,
 }
 
 impl std::fmt::Debug for Admin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admin").field("database", &self.settings.database).field("stripe", &self.stripe.is_some()).finish()
+        f.debug_struct("Admin").field("database", &self.database).field("stripe", &self.stripe.is_some()).finish()
     }
 }
 
@@ -36,7 +35,7 @@ impl Admin {
     ///
     /// # Errors
     /// When the catalog, the store or the Stripe client cannot be set up.
-    pub async fn open(settings: Settings) -> Result<Self, AdminError> {
+    pub async fn open(settings: SharedSettings) -> Result<Self, AdminError> {
         // Opening would create an empty database, and a mistyped path would then look like a
         // ledger with nothing in it.
         if let DatabaseConfig::Sqlite { path } = &settings.database {
@@ -44,17 +43,14 @@ impl Admin {
                 return Err(AdminError::NoDatabase(path.clone()));
             }
         }
-        let rules = Arc::new(rules(&settings)?);
-        let (repo, ledger) = open_store(&settings.database).await.context("DATABASE_URL: the store cannot be opened")?;
-        let stripe = match &settings.stripe_secret_key {
-            Some(key) => {
-                let config = StripeConfig::new(key.clone()).with_base_url(settings.stripe_api_base.clone());
-                Some(Arc::new(StripeClient::new(config).context("STRIPE_SECRET_KEY: the Stripe client cannot be built")?))
-            }
-            None => None,
-        };
+        let rules = Arc::new(billing_wiring::rules(&settings)?);
+        let (repo, ledger) = billing_wiring::open_store_with(&settings.database, settings.statement_timeout())
+            .await
+            .context("DATABASE_URL: the store cannot be opened")?;
+        // No idempotency prefix: the commands only read from Stripe, and only POSTs carry keys.
+        let stripe = billing_wiring::stripe_client(&settings, None)?.map(Arc::new);
         let clock: Arc<Clk> = Arc::new(SystemClock);
-        Ok(Self { repo, ledger, rules, clock, stripe, settings })
+        Ok(Self { repo, ledger, rules, clock, stripe, database: settings.database })
     }
 
     /// The Stripe client.
@@ -77,11 +73,17 @@ impl Admin {
     /// [`AdminError::StripeNotConfigured`] without `STRIPE_SECRET_KEY`.
     pub fn billing(&self) -> Result<BillingService<Repo, dyn PaymentProvider, Clk>, AdminError> {
         let payments: Arc<dyn PaymentProvider> = self.stripe()?.clone();
-        let urls = return_urls(&self.settings);
-        Ok(BillingService::new(self.repo.clone(), payments, self.clock.clone(), self.rules.clone(), urls))
+        Ok(BillingService::new(self.repo.clone(), payments, self.clock.clone(), self.rules.clone(), no_return_pages()))
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+}
+
+/// The return URLs of a billing service that never sends a user anywhere: operator commands only
+/// re-read subscriptions, never start a checkout or open the portal, so they need no
+/// `APP_BASE_URL` and the server's page addresses stay the server's setting.
+fn no_return_pages() -> ReturnUrls {
+    ReturnUrls { checkout_success: String::new(), checkout_cancel: String::new(), portal_return: String::new() }
 }

@@ -18,7 +18,7 @@ pub enum AdminError {
     #[error("STRIPE_SECRET_KEY is not set; this command reads from Stripe")]
     StripeNotConfigured,
     #[error(transparent)]
-    Config(#[from] billing_server::config::ConfigError),
+    Config(#[from] billing_wiring::config::ConfigError),
     #[error("Stripe request failed: {0}")]
     Stripe(#[from] StripeError),
     #[error("webhook ledger failed: {0}")]

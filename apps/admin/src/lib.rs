@@ -18,7 +18,7 @@ use crate::error::AdminError;
 /// # Errors
 /// [`AdminError`] saying what failed.
 pub async fn run(cli: Cli) -> Result<String, AdminError> {
-    let admin = Admin::open(billing_server::config::from_args(cli.settings)?).await?;
+    let admin = Admin::open(billing_wiring::config::from_args(cli.settings)?).await?;
     match cli.command {
         Command::Events(command) => run_events(&admin, command).await,
         Command::Orgs(OrgsCommand::Show { org }) => orgs::show(&admin, &org).await,

@@ -1,7 +1,7 @@
 //! Organizations: their billing state as operators need it, and reconciliation with Stripe.
 
 use billing_core::{BillingState, OrgId};
-use billing_server::dto::OrganizationResponse;
+use billing_wiring::view::OrganizationResponse;
 use serde_json::{json, Value};
 
 use crate::context::Admin;

@@ -18,10 +18,10 @@ const JWT: &str = "bench-jwt-secret-NOT-A-REAL-SECRET-0123";
 fn settings(path: std::path::PathBuf) -> Settings {
     let mut s = billing_server::config::defaults().unwrap();
     s.bind_addr = "127.0.0.1:0".parse().unwrap();
-    s.database = DatabaseConfig::Sqlite { path };
+    s.shared.database = DatabaseConfig::Sqlite { path };
     s.stripe_webhook_secrets = vec![SecretString::from(SECRET)];
-    s.stripe_prices[1].1 = Some("price_team_monthly".into());
-    s.stripe_prices[2].1 = Some("price_business_monthly".into());
+    s.shared.stripe_prices[1].1 = Some("price_team_monthly".into());
+    s.shared.stripe_prices[2].1 = Some("price_business_monthly".into());
     s.jwt_secret = Some(SecretString::from(JWT));
     s
 }

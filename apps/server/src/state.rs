@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use billing_core::ports::{BillingRepository, Clock, PaymentProvider, WebhookLedger};
 use billing_core::services::{BillingService, WebhookIntake};
 use billing_core::Rules;
 use billing_stripe::WebhookSecret;
@@ -16,10 +15,8 @@ use crate::metrics::Metrics;
 use crate::quote::QuoteSigner;
 use crate::readiness::Readiness;
 
-pub type Repo = dyn BillingRepository;
-pub type Ledger = dyn WebhookLedger;
-pub type Payments = dyn PaymentProvider;
-pub type Clk = dyn Clock;
+/// The port objects, as billing-wiring names them for both binaries.
+pub use billing_wiring::{Clk, Ledger, Payments, Repo};
 
 /// Everything a request needs.
 pub struct AppState {

@@ -72,3 +72,40 @@ fn zero_pages_is_refused() {
     let out = run(&["events", "recover", "--since", "2026-11-01T00:00:00Z", "--max-pages", "0"], &dir.path().join("b.sqlite"));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn help_offers_the_shared_settings_and_none_of_the_servers_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("b.sqlite");
+    let pages = [&["--help"][..], &["events", "--help"], &["events", "list", "--help"], &["orgs", "--help"], &["orgs", "show", "--help"]];
+    for args in pages {
+        let out = run(args, &database);
+        assert!(out.status.success(), "{args:?}");
+        let help = text(&out.stdout);
+        for server_only in
+            ["BIND_ADDR", "Address to listen on", "BILLING_WORKERS", "BILLING_BATCH_SIZE", "JWT_", "TRUSTED_PROXIES", "METRICS_TOKEN"]
+        {
+            assert!(!help.contains(server_only), "{args:?} offers {server_only}:\n{help}");
+        }
+    }
+    let help = text(&run(&["--help"], &database).stdout);
+    for shared in ["DATABASE_URL", "STRIPE_SECRET_KEY", "BILLING_CONFIG", "BILLING_PLANS_FILE"] {
+        assert!(help.contains(shared), "{shared} missing:\n{help}");
+    }
+}
+
+#[tokio::test]
+async fn the_servers_configuration_file_serves_the_commands_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::created_database(dir.path()).await;
+    let config = dir.path().join("billing.toml");
+    let file = format!("bind_addr = \"127.0.0.1:9000\"\nworkers = 4\njwt_ttl_secs = 600\ndatabase_url = \"sqlite://{}\"\n", db.display());
+    std::fs::write(&config, file).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_billing-admin"))
+        .args(["events", "list"])
+        .env_clear()
+        .env("BILLING_CONFIG", &config)
+        .output()
+        .expect("the binary runs");
+    assert_eq!((out.status.code(), text(&out.stdout).trim()), (Some(0), "0 event(s)"), "{}", text(&out.stderr));
+}

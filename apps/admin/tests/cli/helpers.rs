@@ -1,7 +1,7 @@
 //! A fresh store per test, the fixtures, and a mocked Stripe.
 
 use billing_admin::context::Admin;
-use billing_server::config::DatabaseConfig;
+use billing_wiring::config::DatabaseConfig;
 use serde_json::Value;
 use tempfile::TempDir;
 use wiremock::MockServer;
@@ -10,7 +10,7 @@ use wiremock::MockServer;
 /// built in code, so whatever the environment holds cannot leak in.
 pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut settings = billing_server::config::defaults().expect("the defaults are valid");
+    let mut settings = billing_wiring::config::defaults().expect("the defaults are valid");
     let path = created_database(dir.path()).await;
     settings.database = DatabaseConfig::Sqlite { path };
     if let Some(server) = stripe {

@@ -1,41 +1,22 @@
 //! The command-line flags and environment variables, parsed by clap; validated by [`super::resolve`].
 
-use std::path::PathBuf;
-
+use billing_wiring::config::SharedArgs;
 use clap::Parser;
 
 /// Every setting, as a flag or an environment variable. Unset values fall back to the file, then
-/// defaults. Other binaries embed these with `#[command(flatten)]` so they read the same settings.
+/// defaults. The shared ones come first, from billing-wiring, which billing-admin embeds too, so
+/// both binaries read them alike; the rest only the server reads.
 #[derive(Parser, Default)]
 #[command(name = "billing-server", about = "Subscription billing for plans sold through Stripe", version)]
 pub struct Args {
-    /// TOML file with the same settings (lowercase keys, e.g. `bind_addr`).
-    #[arg(long, env = "BILLING_CONFIG")]
-    pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) shared: SharedArgs,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "BIND_ADDR")]
     pub(crate) bind_addr: Option<String>,
-    /// `postgres://…` for Postgres; `sqlite://PATH` or unset for the embedded store in ./data/.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub(crate) database_url: Option<String>,
-    /// Stripe secret key (sk_…); without it, operations that need Stripe answer 503.
-    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true)]
-    pub(crate) stripe_secret_key: Option<String>,
-    /// Stripe API base URL [default: https://api.stripe.com].
-    #[arg(long, env = "STRIPE_API_BASE")]
-    pub(crate) stripe_api_base: Option<String>,
     /// Webhook signing secrets, comma-separated; all are accepted (rotation).
     #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
     pub(crate) stripe_webhook_secret: Option<String>,
-    /// Stripe price of the Solo plan.
-    #[arg(long, env = "STRIPE_PRICE_SOLO")]
-    pub(crate) stripe_price_solo: Option<String>,
-    /// Stripe price of the Team plan.
-    #[arg(long, env = "STRIPE_PRICE_TEAM")]
-    pub(crate) stripe_price_team: Option<String>,
-    /// Stripe price of the Enterprise plan.
-    #[arg(long, env = "STRIPE_PRICE_ENTERPRISE")]
-    pub(crate) stripe_price_enterprise: Option<String>,
     /// HS256 secret for API tokens, at least 32 bytes; without it, API requests answer 503.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub(crate) jwt_secret: Option<String>,
@@ -58,18 +39,12 @@ pub struct Args {
     /// Your app's URL, for Checkout and portal return URLs [default: http://localhost:3000].
     #[arg(long, env = "APP_BASE_URL")]
     pub(crate) app_base_url: Option<String>,
-    /// Plan catalog override (TOML or JSON).
-    #[arg(long, env = "BILLING_PLANS_FILE")]
-    pub(crate) plans_file: Option<PathBuf>,
     /// Webhook workers per instance [default: 2].
     #[arg(long, env = "BILLING_WORKERS")]
     pub(crate) workers: Option<usize>,
     /// Events a worker claims, decides and commits in one transaction, 1 to 1000 [default: 32].
     #[arg(long, env = "BILLING_BATCH_SIZE")]
     pub(crate) batch_size: Option<u32>,
-    /// Days of paid features after a failed payment, 1 to 365 [default: 7].
-    #[arg(long, env = "BILLING_GRACE_DAYS")]
-    pub(crate) grace_days: Option<i64>,
     /// Processing attempts before an event goes to the dead letter [default: 10].
     #[arg(long, env = "BILLING_MAX_ATTEMPTS")]
     pub(crate) max_attempts: Option<u32>,
@@ -78,9 +53,6 @@ pub struct Args {
     /// three days].
     #[arg(long, env = "BILLING_RETRY_HORIZON_SECS")]
     pub(crate) retry_horizon_secs: Option<u64>,
-    /// Seconds one Postgres statement may run before it is cancelled, 1 to 3600 [default: 30].
-    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECS")]
-    pub(crate) database_statement_timeout_secs: Option<u64>,
     /// Accepted age of a webhook signature in seconds, 1 to 3600 [default: 300].
     #[arg(long, env = "WEBHOOK_TOLERANCE_SECS")]
     pub(crate) webhook_tolerance_secs: Option<i64>,
@@ -93,12 +65,6 @@ pub struct Args {
     /// Secret that signs notice deliveries (`Billing-Signature`, Stripe's scheme).
     #[arg(long, env = "NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
     pub(crate) notify_webhook_secret: Option<String>,
-    /// Seconds one Stripe request may take before it counts as timed out, 1 to 300 [default: 10].
-    #[arg(long, env = "STRIPE_TIMEOUT_SECS")]
-    pub(crate) stripe_timeout_secs: Option<u64>,
-    /// Retries of a failed Stripe request after the first attempt, 0 to 10 [default: 2].
-    #[arg(long, env = "STRIPE_MAX_RETRIES")]
-    pub(crate) stripe_max_retries: Option<u32>,
     /// Proxies whose X-Forwarded-For is believed, as comma-separated CIDR ranges or addresses
     /// (e.g. 10.0.0.0/8); unset means the TCP peer is the client.
     #[arg(long, env = "TRUSTED_PROXIES")]
@@ -114,6 +80,6 @@ pub struct Args {
 // Written by hand: the flags hold secrets as plain strings until they are validated.
 impl std::fmt::Debug for Args {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Args").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Args").field("shared", &self.shared).finish_non_exhaustive()
     }
 }

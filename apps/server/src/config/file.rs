@@ -1,23 +1,22 @@
 //! The optional TOML configuration file; every key mirrors a flag, in lowercase.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use billing_wiring::config::{read_file, SharedFileConfig};
 use serde::Deserialize;
 
 use super::ConfigError;
 
-/// Settings read from a file; anything unset here falls back to defaults.
+/// Settings read from a file; anything unset here falls back to defaults. The shared keys are
+/// billing-wiring's section, flattened in, so the file keeps one flat list of keys; a key neither
+/// part knows is refused, so a typo cannot silently leave a setting at its default.
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    #[serde(flatten)]
+    pub shared: SharedFileConfig,
     pub bind_addr: Option<String>,
-    pub database_url: Option<String>,
-    pub stripe_secret_key: Option<String>,
-    pub stripe_api_base: Option<String>,
     pub stripe_webhook_secret: Option<String>,
-    pub stripe_price_solo: Option<String>,
-    pub stripe_price_team: Option<String>,
-    pub stripe_price_enterprise: Option<String>,
     pub jwt_secret: Option<String>,
     pub jwt_ttl_secs: Option<i64>,
     pub jwt_refresh_window_secs: Option<i64>,
@@ -25,19 +24,14 @@ pub struct FileConfig {
     pub jwt_issuer: Option<String>,
     pub jwt_audience: Option<String>,
     pub app_base_url: Option<String>,
-    pub plans_file: Option<PathBuf>,
     pub workers: Option<usize>,
     pub batch_size: Option<u32>,
-    pub grace_days: Option<i64>,
     pub max_attempts: Option<u32>,
     pub retry_horizon_secs: Option<u64>,
-    pub database_statement_timeout_secs: Option<u64>,
     pub webhook_tolerance_secs: Option<i64>,
     pub log_format: Option<String>,
     pub notify_webhook_url: Option<String>,
     pub notify_webhook_secret: Option<String>,
-    pub stripe_timeout_secs: Option<u64>,
-    pub stripe_max_retries: Option<u32>,
     pub trusted_proxies: Option<String>,
     pub body_read_timeout_secs: Option<u64>,
     pub metrics_token: Option<String>,
@@ -56,11 +50,12 @@ impl FileConfig {
     /// # Errors
     /// [`ConfigError::File`] naming the path; the message never repeats the file's content.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File { path: path.to_owned(), reason: e.kind().to_string() })?;
-        Self::parse(&text).map_err(|reason| ConfigError::File { path: path.to_owned(), reason })
+        read_file(path)
     }
 
+    /// Parses a file's text; tests use it to skip the file system.
+    #[cfg(test)]
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.message().to_owned())
+        billing_wiring::config::parse_file(text)
     }
 }

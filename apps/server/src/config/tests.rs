@@ -1,3 +1,5 @@
+//! The server's settings around the shared ones: defaults, bounds, the file and every variable name.
+
 use super::*;
 use secrecy::ExposeSecret;
 
@@ -11,18 +13,8 @@ fn with(f: impl FnOnce(&mut Args)) -> Result<Settings, ConfigError> {
 fn no_configuration_means_loopback_and_the_embedded_store() {
     let s = with(|_| {}).unwrap();
     assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8080");
-    assert_eq!(s.database, DatabaseConfig::Sqlite { path: PathBuf::from("data/billing.sqlite") });
-    assert!(s.stripe_secret_key.is_none() && s.jwt_secret.is_none() && s.stripe_webhook_secrets.is_empty());
-}
-
-#[test]
-fn postgres_and_sqlite_urls_select_the_store() {
-    let pg = with(|a| a.database_url = Some("postgres://u@h/db".into())).unwrap();
-    assert_eq!(pg.database, DatabaseConfig::Postgres { url: "postgres://u@h/db".into() });
-    let lite = with(|a| a.database_url = Some("sqlite:///tmp/x.db".into())).unwrap();
-    assert_eq!(lite.database, DatabaseConfig::Sqlite { path: PathBuf::from("/tmp/x.db") });
-    let err = with(|a| a.database_url = Some("mysql://h/db".into())).unwrap_err();
-    assert!(matches!(err, ConfigError::Invalid { var: "DATABASE_URL", .. }));
+    assert_eq!(s.shared.database, DatabaseConfig::Sqlite { path: std::path::PathBuf::from("data/billing.sqlite") });
+    assert!(s.shared.stripe_secret_key.is_none() && s.jwt_secret.is_none() && s.stripe_webhook_secrets.is_empty());
 }
 
 #[test]
@@ -45,20 +37,14 @@ fn invalid_values_name_their_variable_and_never_echo_secrets() {
 }
 
 #[test]
-fn database_passwords_never_print() {
-    let s = with(|a| a.database_url = Some("postgres://billing:hunter2@db.internal:5432/billing".into())).unwrap();
-    let shown = format!("{s:?}");
-    assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("billing:***@db.internal"), "{shown}");
-}
-
-#[test]
 fn the_file_fills_what_flags_and_environment_leave_unset() {
-    let file = FileConfig::parse("bind_addr = \"127.0.0.1:9000\"\nworkers = 4\n").unwrap();
+    let file = FileConfig::parse("bind_addr = \"127.0.0.1:9000\"\nworkers = 4\ngrace_days = 14\n").unwrap();
     let args = Args { workers: Some(1), ..Args::default() };
     let s = resolve(args, file).unwrap();
-    assert_eq!((s.bind_addr.port(), s.workers), (9000, 1));
-    assert!(FileConfig::parse("colour = \"red\"").is_err());
+    assert_eq!((s.bind_addr.port(), s.workers, s.shared.grace_days), (9000, 1, 14));
+    let unknown = FileConfig::parse("database_url = \"sqlite://x.db\"\ncolour = \"red\"").unwrap_err();
+    assert!(unknown.contains("unknown field `colour`"), "{unknown}");
+    assert!(FileConfig::parse("workers = \"four\"").is_err() && FileConfig::parse("grace_days = \"a week\"").is_err());
 }
 
 #[test]
@@ -80,21 +66,15 @@ fn the_notice_webhook_url_must_be_http_and_never_prints() {
 #[test]
 fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
     type Set = fn(&mut Args);
-    let cases: [(&str, Set, Set); 10] = [
+    let cases: [(&str, Set, Set); 7] = [
         ("JWT_TTL_SECS", |a| a.jwt_ttl_secs = Some(0), |a| a.jwt_ttl_secs = Some(i64::MAX)),
         ("JWT_REFRESH_WINDOW_SECS", |a| a.jwt_refresh_window_secs = Some(0), |a| a.jwt_refresh_window_secs = Some(i64::MAX)),
         ("JWT_MAX_SESSION_SECS", |a| a.jwt_max_session_secs = Some(59), |a| a.jwt_max_session_secs = Some(i64::MAX)),
-        ("BILLING_GRACE_DAYS", |a| a.grace_days = Some(0), |a| a.grace_days = Some(i64::MAX / 86_400)),
         ("WEBHOOK_TOLERANCE_SECS", |a| a.webhook_tolerance_secs = Some(0), |a| a.webhook_tolerance_secs = Some(3601)),
-        ("STRIPE_TIMEOUT_SECS", |a| a.stripe_timeout_secs = Some(0), |a| a.stripe_timeout_secs = Some(u64::MAX)),
-        ("STRIPE_MAX_RETRIES", |a| a.stripe_max_retries = Some(11), |a| a.stripe_max_retries = Some(u32::MAX)),
         ("BODY_READ_TIMEOUT_SECS", |a| a.body_read_timeout_secs = Some(0), |a| a.body_read_timeout_secs = Some(61)),
         ("BILLING_RETRY_HORIZON_SECS", |a| a.retry_horizon_secs = Some(3599), |a| a.retry_horizon_secs = Some(2_592_001)),
-        (
-            "DATABASE_STATEMENT_TIMEOUT_SECS",
-            |a| a.database_statement_timeout_secs = Some(0),
-            |a| a.database_statement_timeout_secs = Some(3601),
-        ),
+        // The shared settings' bounds are billing-wiring's; one of them shows the server applies them.
+        ("STRIPE_TIMEOUT_SECS", |a| a.shared.stripe_timeout_secs = Some(0), |a| a.shared.stripe_timeout_secs = Some(u64::MAX)),
     ];
     for (var, low, high) in cases {
         for set in [low, high] {
@@ -105,13 +85,13 @@ fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
     }
     let edges = with(|a| {
         a.webhook_tolerance_secs = Some(3600);
-        a.grace_days = Some(365);
-        a.stripe_max_retries = Some(0);
         a.body_read_timeout_secs = Some(60);
         a.retry_horizon_secs = Some(3600);
-        a.database_statement_timeout_secs = Some(3600);
     });
     assert!(edges.is_ok(), "{edges:?}");
+    let mut coded = defaults().unwrap();
+    coded.shared.database_statement_timeout_secs = 0;
+    assert!(coded.validate().is_err_and(|e| e.to_string().contains("DATABASE_STATEMENT_TIMEOUT_SECS")));
 }
 
 #[test]
@@ -123,14 +103,6 @@ fn a_jwt_secret_shorter_than_32_bytes_is_refused_naming_the_variable_but_not_the
     let mut coded = defaults().unwrap();
     coded.jwt_secret = Some(SecretString::from("short"));
     assert!(coded.validate().is_err_and(|e| e.to_string().contains("JWT_SECRET")));
-}
-
-#[test]
-fn database_credentials_in_query_parameters_never_print() {
-    let url = "postgres://billing@db.internal/billing?sslmode=verify-full&password=hunter2&sslpassword=k3yphrase";
-    let shown = format!("{:?}", with(|a| a.database_url = Some(url.into())).unwrap());
-    assert!(!shown.contains("hunter2") && !shown.contains("k3yphrase"), "{shown}");
-    assert!(shown.contains("sslmode=verify-full&password=***&sslpassword=***"), "{shown}");
 }
 
 #[test]
@@ -161,8 +133,67 @@ fn new_settings_default_to_the_documented_values() {
 #[test]
 fn the_retry_horizon_and_statement_timeout_default_to_three_days_and_thirty_seconds_and_read_the_file() {
     let s = with(|_| {}).unwrap();
-    assert_eq!((s.retry_horizon_secs, s.database_statement_timeout_secs), (259_200, 30));
+    assert_eq!((s.retry_horizon_secs, s.shared.database_statement_timeout_secs), (259_200, 30));
     let file = FileConfig::parse("retry_horizon_secs = 86400\ndatabase_statement_timeout_secs = 5").unwrap();
     let s = resolve(Args::default(), file).unwrap();
-    assert_eq!((s.retry_horizon_secs, s.database_statement_timeout_secs), (86_400, 5));
+    assert_eq!((s.retry_horizon_secs, s.shared.database_statement_timeout_secs), (86_400, 5));
+}
+
+#[test]
+fn every_setting_keeps_its_environment_variable() {
+    use clap::CommandFactory;
+    let mut names: Vec<String> =
+        Args::command().get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected: Vec<&str> = "BILLING_CONFIG BIND_ADDR DATABASE_URL STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET \
+        STRIPE_PRICE_SOLO STRIPE_PRICE_TEAM STRIPE_PRICE_ENTERPRISE JWT_SECRET JWT_TTL_SECS JWT_REFRESH_WINDOW_SECS \
+        JWT_MAX_SESSION_SECS JWT_ISSUER JWT_AUDIENCE APP_BASE_URL BILLING_PLANS_FILE BILLING_WORKERS BILLING_BATCH_SIZE \
+        BILLING_GRACE_DAYS BILLING_MAX_ATTEMPTS BILLING_RETRY_HORIZON_SECS DATABASE_STATEMENT_TIMEOUT_SECS \
+        WEBHOOK_TOLERANCE_SECS LOG_FORMAT NOTIFY_WEBHOOK_URL NOTIFY_WEBHOOK_SECRET STRIPE_TIMEOUT_SECS STRIPE_MAX_RETRIES \
+        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN"
+        .split_whitespace()
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(names, expected, "every variable of the server keeps its name");
+}
+
+#[test]
+fn a_file_with_every_key_still_reads() {
+    let text = r#"
+        bind_addr = "127.0.0.1:9001"
+        database_url = "postgres://billing@db/billing"
+        stripe_secret_key = "sk_test_file"
+        stripe_api_base = "http://stripe.local"
+        stripe_webhook_secret = "whsec_a,whsec_b"
+        stripe_price_solo = "price_solo"
+        stripe_price_team = "price_team"
+        stripe_price_enterprise = "price_enterprise"
+        jwt_secret = "a-secret-of-exactly-32-bytes-xyz"
+        jwt_ttl_secs = 600
+        jwt_refresh_window_secs = 300
+        jwt_max_session_secs = 86400
+        jwt_issuer = "https://app.example"
+        jwt_audience = "billing-api"
+        app_base_url = "https://app.example/"
+        plans_file = "plans.toml"
+        workers = 3
+        batch_size = 64
+        grace_days = 10
+        max_attempts = 5
+        retry_horizon_secs = 7200
+        database_statement_timeout_secs = 15
+        webhook_tolerance_secs = 120
+        log_format = "json"
+        notify_webhook_url = "https://hooks.example/notices"
+        notify_webhook_secret = "nsec_file"
+        stripe_timeout_secs = 20
+        stripe_max_retries = 4
+        trusted_proxies = "10.0.0.0/8"
+        body_read_timeout_secs = 9
+        metrics_token = "metrics-file"
+    "#;
+    let s = resolve(Args::default(), FileConfig::parse(text).unwrap()).unwrap();
+    assert_eq!((s.bind_addr.port(), s.workers, s.batch_size, s.max_attempts, s.log_json), (9001, 3, 64, 5, true));
+    assert_eq!((s.shared.grace_days, s.shared.stripe_timeout_secs, s.shared.stripe_max_retries), (10, 20, 4));
+    assert_eq!((s.app_base_url.as_str(), s.shared.stripe_prices[2].1.as_deref()), ("https://app.example", Some("price_enterprise")));
 }

@@ -61,8 +61,8 @@ both_stores!(checkout_refuses_members_unknown_and_free_plans_and_subscribers, ch
 async fn stripe_failures(store: Store) {
     let (database, dir) = database(store).await;
     let app = spawn_configured(database, dir, true, |s| {
-        s.stripe_timeout_secs = 1;
-        s.stripe_max_retries = 0;
+        s.shared.stripe_timeout_secs = 1;
+        s.shared.stripe_max_retries = 0;
     })
     .await;
     mount(&app.stripe, "POST", "/v1/customers", 200, json!({"id": CUSTOMER, "object": "customer"})).await;

@@ -36,11 +36,11 @@ pub struct TestApp {
 pub fn settings(database: DatabaseConfig, stripe_base: &str, stripe_key: bool) -> Settings {
     let mut s = billing_server::config::defaults().unwrap();
     s.bind_addr = "127.0.0.1:0".parse().unwrap();
-    s.database = database;
-    s.stripe_secret_key = stripe_key.then(|| SecretString::from("sk_test_fixture"));
-    s.stripe_api_base = stripe_base.to_owned();
+    s.shared.database = database;
+    s.shared.stripe_secret_key = stripe_key.then(|| SecretString::from("sk_test_fixture"));
+    s.shared.stripe_api_base = stripe_base.to_owned();
     s.stripe_webhook_secrets = vec![SecretString::from(WEBHOOK_SECRET), SecretString::from(OLD_WEBHOOK_SECRET)];
-    s.stripe_prices = [
+    s.shared.stripe_prices = [
         ("solo".into(), Some("price_solo_monthly".into())),
         ("team".into(), Some("price_team_monthly".into())),
         ("enterprise".into(), Some("price_business_monthly".into())),
@@ -207,7 +207,7 @@ impl TestApp {
 
     /// The ledger row of event `id`, read straight from the app's store.
     pub async fn ledger_entry(&self, id: &str) -> LedgerEntry {
-        let (_, ledger) = billing_server::adapters::open_store(&self.database).await.unwrap();
+        let (_, ledger) = billing_wiring::open_store(&self.database).await.unwrap();
         let id = billing_core::ids::StripeEventId::parse(id.to_owned()).unwrap();
         ledger.get(&id).await.unwrap().unwrap_or_else(|| panic!("event {id} is not in the ledger"))
     }

@@ -157,7 +157,7 @@ async fn other_mode(store: Store) {
     let (database, dir) = database(store).await;
     // A live server whose secret list still holds a test endpoint's secret.
     let live_key = format!("sk_{}_fixture", "live");
-    let app = spawn_configured(database, dir, true, |s| s.stripe_secret_key = Some(secrecy::SecretString::from(live_key))).await;
+    let app = spawn_configured(database, dir, true, |s| s.shared.stripe_secret_key = Some(secrecy::SecretString::from(live_key))).await;
     let res = app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await;
     assert_eq!(res.status(), 200, "Stripe must stop retrying it");
     app.wait_for_metrics(|m| m.contains("billing_webhooks_mode_mismatch_total{received=\"test\"} 1")).await;
