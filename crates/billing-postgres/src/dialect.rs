@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use billing_core::ids::OrgId;
 use billing_core::ports::{ClaimedEvent, Commit, LedgerError, NewEvent, RepositoryError};
-use billing_store::{AuditRow, CodecError, Dialect, SqlStore};
+use billing_store::{CodecError, Dialect, SqlStore};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
@@ -73,11 +73,7 @@ impl Dialect for PostgresDialect {
         crate::claim::lock_org(conn, org).await
     }
 
-    async fn insert_audit(conn: &mut PgConnection, rows: &[AuditRow]) -> Result<(), RepositoryError> {
-        crate::commit::insert_audit(conn, rows).await
-    }
-
-    async fn insert_outbox(conn: &mut PgConnection, commit: &Commit) -> Result<(), RepositoryError> {
-        crate::commit::insert_outbox(conn, commit).await
+    async fn write_commit(conn: &mut PgConnection, commit: &Commit) -> Result<u64, RepositoryError> {
+        crate::commit::write_commit(conn, commit).await
     }
 }

@@ -1,6 +1,7 @@
 //! One decision written atomically, in any dialect: state with a version check, event status,
 //! audit and outbox in one write transaction; and batches of them under savepoints.
 
+use billing_core::ids::OrgId;
 use billing_core::ports::{BatchWrite, Commit, RepositoryError};
 
 use crate::audit::{encode_audit, AuditRow};
@@ -19,7 +20,7 @@ impl<D: Dialect> SqlStore<D> {
     /// Writes `commit` in one transaction; any error rolls all of it back.
     pub(crate) async fn write_commit(&self, commit: Commit) -> Result<u64, RepositoryError> {
         let mut tx = self.begin_write().await?;
-        let result = write::<D>(&mut tx, &commit).await;
+        let result = D::write_commit(&mut tx, &commit).await;
         settle(tx, result, repository_error).await
     }
 
@@ -80,13 +81,14 @@ fn refused_before_writing(item: &BatchWrite, error: &RepositoryError) -> bool {
 fn write_item<'a, D: Dialect>(conn: &'a mut Conn<D>, item: &'a BatchWrite) -> WriteFuture<'a> {
     Box::pin(async move {
         match item {
-            BatchWrite::Commit(commit) => write::<D>(conn, commit).await.map(drop),
+            BatchWrite::Commit(commit) => D::write_commit(conn, commit).await.map(drop),
             BatchWrite::Finish { done, at } => finish_event_in::<D>(conn, done, *at).await,
         }
     })
 }
 
-async fn write<D: Dialect>(conn: &mut Conn<D>, commit: &Commit) -> Result<u64, RepositoryError> {
+/// [`Dialect::write_commit`] one statement per part.
+pub(crate) async fn write_parts<D: Dialect>(conn: &mut Conn<D>, commit: &Commit) -> Result<u64, RepositoryError> {
     let version = update_state::<D>(conn, commit).await?;
     if let Some(done) = &commit.event {
         finish_event_in::<D>(conn, done, commit.at).await?;
@@ -109,6 +111,13 @@ async fn update_state<D: Dialect>(conn: &mut Conn<D>, commit: &Commit) -> Result
     let Some(updated) = updated.map_err(state_write_error)? else {
         return Err(conflict_or_not_found::<D>(conn, org, commit.state.version()).await);
     };
-    let version: i64 = updated.value("version").map_err(repository_error)?;
+    stored_version(&org, updated.value("version").map_err(repository_error)?)
+}
+
+/// The version a state update returned, which the schema keeps non-negative.
+///
+/// # Errors
+/// [`RepositoryError::Unknown`] for a negative version, which only a hand-edited row can have.
+pub fn stored_version(org: &OrgId, version: i64) -> Result<u64, RepositoryError> {
     u64::try_from(version).map_err(|_| RepositoryError::Unknown(anyhow::anyhow!("negative version {version} for {org}")))
 }

@@ -113,6 +113,16 @@ pub trait Dialect: Sized + Send + Sync + 'static {
         Ok(())
     }
 
+    /// Writes one commit: the state under its version check, the event's final status under its
+    /// lease, the audit rows and the notices, returning the new version. The default runs one
+    /// statement for each part; a dialect whose round trips cost more may write it in one.
+    ///
+    /// # Errors
+    /// As `BillingRepository::commit`; after an error the caller rolls back (to its savepoint).
+    async fn write_commit(conn: &mut Conn<Self>, commit: &Commit) -> Result<u64, RepositoryError> {
+        crate::commit::write_parts::<Self>(conn, commit).await
+    }
+
     /// Writes a commit's audit rows in order, one statement each. A commit writes a handful at
     /// most, which costs nothing on a local database; a dialect whose round trips cost more
     /// writes them in one statement.

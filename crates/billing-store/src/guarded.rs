@@ -25,7 +25,7 @@ pub(crate) async fn lease_lost_or_not_found<D: Dialect>(conn: &mut Conn<D>, id: 
 
 /// Why a version-guarded state update of `org` touched no row: the organization exists, so
 /// someone saved it since version `expected` was loaded, or it does not.
-pub(crate) async fn conflict_or_not_found<D: Dialect>(conn: &mut Conn<D>, org: OrgId, expected: u64) -> RepositoryError {
+pub async fn conflict_or_not_found<D: Dialect>(conn: &mut Conn<D>, org: OrgId, expected: u64) -> RepositoryError {
     match D::query(ORG_EXISTS).arg(org.as_str()).fetch_optional_on(&mut *conn).await {
         Ok(Some(_)) => RepositoryError::VersionConflict { org, expected },
         Ok(None) => RepositoryError::NotFound(org),

@@ -35,16 +35,18 @@ mod time;
 mod transaction;
 
 pub use audit::{decode_audit, encode_audit, AuditRow, AUDIT_COLUMNS};
+pub use commit::stored_version;
 pub use db::{Bind, DbFuture, DbQuery, Holds, QueryExt, ReadAs, RowExt, Run, SqlDb};
 pub use dialect::{Conn, DbRow, Dialect};
 pub use error::{classify, ledger_error, repository_error, state_write_error, CodecError, DbFailure, Unreachable};
+pub use guarded::conflict_or_not_found;
 pub use inspect::{EventAuditRecord, RowCounts, StoreInspection};
 pub use ledger::{
     decode_ledger_entry, first_of_each_id, parse_event_status, record_outcomes, truncate_error, LedgerRow, RecordedAs, DEFAULT_LIST_LIMIT,
     LEDGER_COLUMNS, MAX_ERROR_BYTES, REPLAYABLE,
 };
 pub use notice::{decode_notice, encode_notice};
-pub use rows::claimed_event;
+pub use rows::{bind_state, claimed_event};
 pub use state::{
     decode_state, encode_state, state_assignments, state_placeholders, state_select_list, PaymentColumns, StateRow, STATE_COLUMNS,
 };

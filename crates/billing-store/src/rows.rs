@@ -77,7 +77,7 @@ fn bind_payment<'q, D: Dialect>(q: DbQuery<'q, D::Db>, p: &'q PaymentColumns) ->
 ///
 /// # Errors
 /// [`CodecError`] when a list cannot be encoded.
-pub(crate) fn bind_state<'q, D: Dialect>(q: DbQuery<'q, D::Db>, s: &'q StateRow) -> Result<DbQuery<'q, D::Db>, CodecError> {
+pub fn bind_state<'q, D: Dialect>(q: DbQuery<'q, D::Db>, s: &'q StateRow) -> Result<DbQuery<'q, D::Db>, CodecError> {
     let q = q
         .arg(s.plan.as_str())
         .arg(s.subscribed_plan.as_deref())
