@@ -107,6 +107,28 @@ impl Metrics {
         })
     }
 
+    /// The names of every metric, whether or not it has been observed yet (a labelled metric
+    /// appears in the exposition only once a label set is used).
+    pub fn names(&self) -> Vec<String> {
+        let collectors: [&dyn prometheus::core::Collector; 14] = [
+            &self.webhooks_received,
+            &self.webhooks_duplicate,
+            &self.webhooks_mode_mismatch,
+            &self.tenant_disagreements,
+            &self.webhooks_invalid_signature,
+            &self.webhooks_finished,
+            &self.webhook_processing_seconds,
+            &self.webhook_group_size,
+            &self.ledger_backlog,
+            &self.past_due_organizations,
+            &self.stripe_calls,
+            &self.stripe_call_seconds,
+            &self.notices,
+            &self.worker_panics,
+        ];
+        collectors.iter().flat_map(|c| c.desc()).map(|d| d.fq_name.clone()).collect()
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = Vec::new();
@@ -114,5 +136,27 @@ impl Metrics {
             return String::new();
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_the_alert_rules_use_is_one_the_server_exports() {
+        let rules = include_str!("../../../monitoring/alerts.yml");
+        let names = Metrics::new().map(|m| m.names()).unwrap_or_default();
+        let mut used: Vec<&str> = rules
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("billing_"))
+            .map(|word| word.trim_end_matches("_bucket").trim_end_matches("_count").trim_end_matches("_sum"))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        assert!(used.len() >= 8, "the rules name the metrics they use: {used:?}");
+        for name in used {
+            assert!(names.iter().any(|n| n == name), "alerts.yml uses {name}, which the server does not export");
+        }
     }
 }
