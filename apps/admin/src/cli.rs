@@ -5,6 +5,8 @@ use billing_core::{OrgId, StripeEventId};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::since::{parse_duration, parse_since, Since};
+
 /// Operator commands for the billing service.
 ///
 /// They read billing-server's store and Stripe settings from the same flags, environment
@@ -42,12 +44,35 @@ pub enum EventsCommand {
         /// Only events of this organization.
         #[arg(long)]
         org: Option<OrgId>,
-        /// Only events received at or after this time (RFC 3339).
-        #[arg(long)]
-        since: Option<DateTime<Utc>>,
+        /// Only events received since: a duration (7d, 12h) or an RFC 3339 time.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<Since>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Events that failed and wait for a retry, then those given up on (dead), newest first.
+    Failed {
+        /// Only events received since: a duration (7d, 12h) or an RFC 3339 time.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<Since>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Events whose processing took longer than `--over` after their receipt, newest first.
+    Slow {
+        /// How long is too long, e.g. 5s or 2m.
+        #[arg(long, value_parser = parse_duration, default_value = "5s")]
+        over: chrono::Duration,
+        /// Only events received since: a duration (7d, 12h) or an RFC 3339 time.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<Since>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Event ids stored more than once (the ledger's primary key keeps this empty).
+    Duplicates,
+    /// How many events are received, in flight or waiting to retry.
+    Backlog,
     /// Shows every field of one ledger event.
     Show { id: StripeEventId },
     /// Sends a finished or dead event through processing again, with a fresh retry budget.
@@ -74,6 +99,11 @@ pub enum EventsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OrgsCommand {
+    /// Organizations in past_due, with their grace deadlines and the amounts that failed.
+    PastDue {
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Prints an organization's billing state as JSON.
     Show { org: OrgId },
     /// Re-reads the organization's subscription from Stripe and applies it (Stripe is the source

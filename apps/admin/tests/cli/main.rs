@@ -4,4 +4,5 @@
 mod binary;
 mod events;
 mod helpers;
+mod monitor;
 mod orgs;
