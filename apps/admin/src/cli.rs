@@ -104,6 +104,18 @@ pub enum OrgsCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Cancels the organization's subscription in Stripe now (EC-4B: no refund), moves it to
+    /// the free plan's limits at once and keeps its data; audited with the operator. Asks for the
+    /// organization id to be typed unless --yes. Needs STRIPE_SECRET_KEY.
+    CancelNow {
+        org: OrgId,
+        /// Who asks, for the audit trail.
+        #[arg(long, env = "USER", default_value = "operator")]
+        actor: String,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Prints an organization's billing state as JSON.
     Show { org: OrgId },
     /// Re-reads the organization's subscription from Stripe and applies it (Stripe is the source

@@ -15,6 +15,8 @@ pub enum AdminError {
     OrgNotFound(OrgId),
     #[error("no embedded database at {}; set DATABASE_URL to the store the server uses", .0.display())]
     NoDatabase(std::path::PathBuf),
+    #[error("not confirmed: the typed answer was not {0}; nothing was changed")]
+    NotConfirmed(String),
     #[error("STRIPE_SECRET_KEY is not set; this command reads from Stripe")]
     StripeNotConfigured,
     #[error(transparent)]

@@ -3,6 +3,7 @@
 //! an organization with Stripe.
 
 pub mod cli;
+pub mod confirm;
 pub mod context;
 pub mod error;
 pub mod events;
@@ -21,12 +22,19 @@ use crate::error::AdminError;
 /// # Errors
 /// [`AdminError`] saying what failed.
 pub async fn run(cli: Cli) -> Result<String, AdminError> {
+    if let Command::Orgs(OrgsCommand::CancelNow { org, yes: false, .. }) = &cli.command {
+        confirm::typed(
+            &format!("This cancels {org}'s subscription in Stripe now, without a refund, and moves it to the free plan."),
+            org.as_str(),
+        )?;
+    }
     let admin = Admin::open(billing_wiring::config::from_args(cli.settings)?).await?;
     match cli.command {
         Command::Events(command) => run_events(&admin, command).await,
         Command::Orgs(OrgsCommand::PastDue { limit }) => monitor::past_due(&admin, limit).await,
         Command::Orgs(OrgsCommand::Show { org }) => orgs::show(&admin, &org).await,
         Command::Orgs(OrgsCommand::Reconcile { org }) => orgs::reconcile(&admin, &org).await,
+        Command::Orgs(OrgsCommand::CancelNow { org, actor, .. }) => orgs::cancel_now(&admin, &org, &actor).await,
     }
 }
 

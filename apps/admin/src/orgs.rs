@@ -1,6 +1,6 @@
 //! Organizations: their billing state as operators need it, and reconciliation with Stripe.
 
-use billing_core::{BillingState, OrgId};
+use billing_core::{Actor, BillingState, OrgId};
 use billing_wiring::view::OrganizationResponse;
 use serde_json::{json, Value};
 
@@ -28,6 +28,21 @@ pub async fn reconcile(admin: &Admin, org: &OrgId) -> Result<String, AdminError>
         return Err(AdminError::OrgNotFound(org.clone()));
     }
     let state = billing.reconcile(org).await?;
+    Ok(render(admin, &state))
+}
+
+/// Cancels the organization's subscription in Stripe immediately and applies the result: the
+/// free plan's limits at once, the data kept, an audit row naming `actor`.
+///
+/// # Errors
+/// [`AdminError::OrgNotFound`], [`AdminError::StripeNotConfigured`], a billing error when the
+/// organization has no live subscription, or the Stripe or storage failure.
+pub async fn cancel_now(admin: &Admin, org: &OrgId, actor: &str) -> Result<String, AdminError> {
+    let billing = admin.billing()?;
+    if admin.repo.load(org).await?.is_none() {
+        return Err(AdminError::OrgNotFound(org.clone()));
+    }
+    let state = billing.admin_cancel_now(org, Actor::Admin(actor.to_owned())).await?;
     Ok(render(admin, &state))
 }
 

@@ -109,3 +109,26 @@ async fn the_servers_configuration_file_serves_the_commands_too() {
         .expect("the binary runs");
     assert_eq!((out.status.code(), text(&out.stdout).trim()), (Some(0), "0 event(s)"), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn cancelling_now_without_yes_changes_nothing_unless_the_organization_is_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::created_database(dir.path()).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-admin"))
+        .args(["orgs", "cancel-now", "org_42"])
+        .env_clear()
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, b"yes\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Type org_42 to confirm") && stderr.contains("not confirmed"), "{stderr}");
+    assert!(!stderr.contains("STRIPE_SECRET_KEY"), "refused before anything else is tried: {stderr}");
+}

@@ -89,3 +89,24 @@ async fn unknown_organizations_and_a_missing_key_are_reported() {
     let (without_key, _b) = admin(None).await;
     assert!(matches!(orgs::reconcile(&without_key, &org("org_42")).await, Err(AdminError::StripeNotConfigured)));
 }
+
+#[tokio::test]
+async fn cancelling_now_ends_the_subscription_in_stripe_frees_the_limits_and_audits_the_operator() {
+    let stripe = MockServer::start().await;
+    let (admin, _dir) = admin(Some(&stripe)).await;
+    enterprise_org(&admin, &stripe).await;
+    let canceled = fixture_json("customer.subscription.deleted.json")["data"]["object"].clone();
+    Mock::given(method("DELETE"))
+        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(canceled))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let shown: Value = serde_json::from_str(&orgs::cancel_now(&admin, &org("org_42"), "alice").await.unwrap()).unwrap();
+    assert_eq!(shown["organization"]["plan"], "free", "{shown}");
+    let stored = admin.repo.load(&org("org_42")).await.unwrap().unwrap();
+    assert_eq!((stored.plan().as_str(), stored.status().as_str()), ("free", "canceled"));
+    let audit = admin.repo.audit_trail(&org("org_42"), 1).await.unwrap();
+    assert!(format!("{:?}", audit[0].cause).contains("alice"), "{:?}", audit[0]);
+    assert!(matches!(orgs::cancel_now(&admin, &org("org_nobody"), "alice").await, Err(AdminError::OrgNotFound(_))));
+}
