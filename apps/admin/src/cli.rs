@@ -120,5 +120,10 @@ pub enum OrgsCommand {
     Show { org: OrgId },
     /// Re-reads the organization's subscription from Stripe and applies it (Stripe is the source
     /// of truth), then prints the state. Needs STRIPE_SECRET_KEY.
-    Reconcile { org: OrgId },
+    Reconcile {
+        org: OrgId,
+        /// Print how the stored state differs from Stripe's, field by field, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }

@@ -33,7 +33,8 @@ pub async fn run(cli: Cli) -> Result<String, AdminError> {
         Command::Events(command) => run_events(&admin, command).await,
         Command::Orgs(OrgsCommand::PastDue { limit }) => monitor::past_due(&admin, limit).await,
         Command::Orgs(OrgsCommand::Show { org }) => orgs::show(&admin, &org).await,
-        Command::Orgs(OrgsCommand::Reconcile { org }) => orgs::reconcile(&admin, &org).await,
+        Command::Orgs(OrgsCommand::Reconcile { org, dry_run: false }) => orgs::reconcile(&admin, &org).await,
+        Command::Orgs(OrgsCommand::Reconcile { org, dry_run: true }) => orgs::drift(&admin, &org).await,
         Command::Orgs(OrgsCommand::CancelNow { org, actor, .. }) => orgs::cancel_now(&admin, &org, &actor).await,
     }
 }

@@ -31,6 +31,22 @@ pub async fn reconcile(admin: &Admin, org: &OrgId) -> Result<String, AdminError>
     Ok(render(admin, &state))
 }
 
+/// How the organization's state differs from what its Stripe subscription says, one line per
+/// field (`field: ours -> stripe`); nothing is written.
+///
+/// # Errors
+/// [`AdminError::OrgNotFound`], [`AdminError::StripeNotConfigured`], or the Stripe or storage
+/// failure.
+pub async fn drift(admin: &Admin, org: &OrgId) -> Result<String, AdminError> {
+    let billing = admin.billing()?;
+    if admin.repo.load(org).await?.is_none() {
+        return Err(AdminError::OrgNotFound(org.clone()));
+    }
+    let fields = billing.reconcile_preview(org).await?;
+    let lines: String = fields.iter().map(|f| format!("{}: {} -> {}\n", f.field, f.ours, f.stripe)).collect();
+    Ok(format!("{lines}{org}: {} field(s) differ from Stripe (dry run, nothing changed)", fields.len()))
+}
+
 /// Cancels the organization's subscription in Stripe immediately and applies the result: the
 /// free plan's limits at once, the data kept, an audit row naming `actor`.
 ///

@@ -110,3 +110,25 @@ async fn cancelling_now_ends_the_subscription_in_stripe_frees_the_limits_and_aud
     assert!(format!("{:?}", audit[0].cause).contains("alice"), "{:?}", audit[0]);
     assert!(matches!(orgs::cancel_now(&admin, &org("org_nobody"), "alice").await, Err(AdminError::OrgNotFound(_))));
 }
+
+#[tokio::test]
+async fn a_dry_run_reconcile_reports_the_drift_field_by_field_and_changes_nothing() {
+    let stripe = MockServer::start().await;
+    let (admin, _dir) = admin(Some(&stripe)).await;
+    enterprise_org(&admin, &stripe).await;
+    let before = admin.repo.load(&org("org_42")).await.unwrap().unwrap();
+    let mut current = fixture_json("customer.subscription.updated.plan_change.json")["data"]["object"].clone();
+    current["items"]["data"][0]["price"]["id"] = "price_team_monthly".into();
+    current["cancel_at_period_end"] = true.into();
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(current))
+        .expect(1)
+        .mount(&stripe)
+        .await;
+    let report = orgs::drift(&admin, &org("org_42")).await.unwrap();
+    assert!(report.contains("plan: enterprise -> team\n"), "{report}");
+    assert!(report.contains("cancel_at_period_end: false -> true\n"), "{report}");
+    assert!(report.ends_with("org_42: 3 field(s) differ from Stripe (dry run, nothing changed)"), "{report}");
+    assert_eq!(admin.repo.load(&org("org_42")).await.unwrap().unwrap(), before, "nothing was written");
+}

@@ -2,6 +2,7 @@
 
 mod checkout;
 mod commands;
+mod drift;
 mod effects;
 mod events;
 mod intake;
@@ -23,6 +24,7 @@ use crate::state::BillingState;
 
 pub use checkout::CheckoutStarted;
 pub use commands::{PlanChangeRequest, QuoteLock};
+pub use drift::{drift, FieldDrift};
 pub use events::{EventProcessor, ProcessOutcome};
 pub use intake::{IntakeError, IntakeOutcome, StripeMode, VerifiedDelivery, WebhookIntake};
 pub use notify::{DeliveryReport, NotificationDispatcher};

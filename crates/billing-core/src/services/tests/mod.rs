@@ -3,6 +3,7 @@
 mod checkout;
 mod checkout_owner;
 mod commands;
+mod drift;
 mod event_batches;
 mod event_retries;
 mod events;
