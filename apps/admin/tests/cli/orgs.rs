@@ -44,6 +44,16 @@ async fn enterprise_org(admin: &Admin, stripe: &MockServer) {
     assert_eq!(processor.run_batch("w1", 10).await.unwrap().len(), 1);
 }
 
+/// Stripe answers `verb` on org_42's subscription with `object`, exactly once.
+async fn stripe_subscription_answers(stripe: &MockServer, verb: &str, object: Value) {
+    Mock::given(method(verb))
+        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(object))
+        .expect(1)
+        .mount(stripe)
+        .await;
+}
+
 #[tokio::test]
 async fn an_organization_is_shown_with_its_stripe_ids() {
     let stripe = MockServer::start().await;
@@ -65,12 +75,7 @@ async fn reconciling_applies_the_subscription_stripe_has_now() {
     // Stripe moved the subscription to Team and we never heard of it.
     let mut current = fixture_json("customer.subscription.updated.plan_change.json")["data"]["object"].clone();
     current["items"]["data"][0]["price"]["id"] = "price_team_monthly".into();
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(current))
-        .expect(1)
-        .mount(&stripe)
-        .await;
+    stripe_subscription_answers(&stripe, "GET", current).await;
     let reconciled: Value = serde_json::from_str(&orgs::reconcile(&admin, &org("org_42")).await.unwrap()).unwrap();
     assert_eq!(
         (reconciled["organization"]["plan"].as_str(), reconciled["organization"]["billing"]["status"].as_str()),
@@ -96,12 +101,7 @@ async fn cancelling_now_ends_the_subscription_in_stripe_frees_the_limits_and_aud
     let (admin, _dir) = admin(Some(&stripe)).await;
     enterprise_org(&admin, &stripe).await;
     let canceled = fixture_json("customer.subscription.deleted.json")["data"]["object"].clone();
-    Mock::given(method("DELETE"))
-        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(canceled))
-        .expect(1)
-        .mount(&stripe)
-        .await;
+    stripe_subscription_answers(&stripe, "DELETE", canceled).await;
     let shown: Value = serde_json::from_str(&orgs::cancel_now(&admin, &org("org_42"), "alice").await.unwrap()).unwrap();
     assert_eq!(shown["organization"]["plan"], "free", "{shown}");
     let stored = admin.repo.load(&org("org_42")).await.unwrap().unwrap();
@@ -120,12 +120,7 @@ async fn a_dry_run_reconcile_reports_the_drift_field_by_field_and_changes_nothin
     let mut current = fixture_json("customer.subscription.updated.plan_change.json")["data"]["object"].clone();
     current["items"]["data"][0]["price"]["id"] = "price_team_monthly".into();
     current["cancel_at_period_end"] = true.into();
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/sub_test_1RvK8mQ2bT7xZqLm"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(current))
-        .expect(1)
-        .mount(&stripe)
-        .await;
+    stripe_subscription_answers(&stripe, "GET", current).await;
     let report = orgs::drift(&admin, &org("org_42")).await.unwrap();
     assert!(report.contains("plan: enterprise -> team\n"), "{report}");
     assert!(report.contains("cancel_at_period_end: false -> true\n"), "{report}");
