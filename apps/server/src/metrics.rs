@@ -20,6 +20,10 @@ pub struct Metrics {
     pub stripe_call_seconds: HistogramVec,
     pub notices: IntCounterVec,
     pub worker_panics: IntCounterVec,
+    pub checkout_sessions: IntCounterVec,
+    pub cancellations: IntCounterVec,
+    pub portal_sessions: IntCounterVec,
+    pub webhooks_verified: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -103,6 +107,20 @@ impl Metrics {
                 "Panics caught in background workers, which carried on",
                 &["worker"],
             )?,
+            checkout_sessions: counter(
+                &r,
+                "billing_checkout_sessions_total",
+                "Checkout sessions opened; completions are billing_webhooks_finished_total{type=\"checkout.session.completed\"}",
+                &[],
+            )?,
+            cancellations: counter(&r, "billing_cancellations_total", "Cancellations asked for through the API, by kind", &["kind"])?,
+            portal_sessions: counter(&r, "billing_portal_sessions_total", "Customer Portal links handed out", &[])?,
+            webhooks_verified: counter(
+                &r,
+                "billing_webhooks_verified_total",
+                "Accepted deliveries by the position of the webhook secret that verified them, to retire an old secret safely",
+                &["secret"],
+            )?,
             registry: r,
         })
     }
@@ -110,7 +128,7 @@ impl Metrics {
     /// The names of every metric, whether or not it has been observed yet (a labelled metric
     /// appears in the exposition only once a label set is used).
     pub fn names(&self) -> Vec<String> {
-        let collectors: [&dyn prometheus::core::Collector; 14] = [
+        let collectors: [&dyn prometheus::core::Collector; 18] = [
             &self.webhooks_received,
             &self.webhooks_duplicate,
             &self.webhooks_mode_mismatch,
@@ -125,6 +143,10 @@ impl Metrics {
             &self.stripe_call_seconds,
             &self.notices,
             &self.worker_panics,
+            &self.checkout_sessions,
+            &self.cancellations,
+            &self.portal_sessions,
+            &self.webhooks_verified,
         ];
         collectors.iter().flat_map(|c| c.desc()).map(|d| d.fq_name.clone()).collect()
     }

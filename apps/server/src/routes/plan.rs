@@ -20,6 +20,7 @@ fn subscription(state: &AppState, org: &billing_core::BillingState) -> HttpRespo
 #[delete("/api/billing/subscription")]
 pub async fn cancel(state: web::Data<AppState>, Owner(user): Owner) -> Result<HttpResponse, ApiError> {
     let org = state.billing.cancel_at_period_end(&user.org, user.actor()).await?;
+    state.metrics.cancellations.with_label_values(&["at_period_end"]).inc();
     Ok(subscription(&state, &org))
 }
 

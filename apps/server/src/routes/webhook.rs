@@ -82,6 +82,7 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web:
     let event_type = envelope.event_type.clone();
     let delivery = envelope.into_delivery(body, verified.secret_index);
     let outcome = state.intake.record(delivery).await?;
+    state.metrics.webhooks_verified.with_label_values(&[&verified.secret_index.to_string()]).inc();
     let duplicate = outcome == IntakeOutcome::Duplicate;
     match outcome {
         IntakeOutcome::Duplicate => state.metrics.webhooks_duplicate.with_label_values(&[&event_type]).inc(),

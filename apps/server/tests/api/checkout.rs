@@ -37,6 +37,8 @@ async fn checkout_opens_a_session(store: Store) {
     let (status, again) = app.owner_post("/api/billing/checkout", json!({"plan": "team"})).await;
     assert_eq!((status, again["error"].as_str(), again["checkout_url"].as_str()), (409, Some("checkout_in_progress"), Some(CHECKOUT_URL)));
     assert_eq!(received(&app.stripe, "POST", "/v1/checkout/sessions").await.len(), 1);
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("billing_checkout_sessions_total 1\n"), "one session opened, the second click is not one: {metrics}");
 }
 both_stores!(checkout_opens_one_session_and_a_second_click_gets_its_url, checkout_opens_a_session);
 
@@ -97,6 +99,7 @@ async fn portal(store: Store) {
     let calls = received(&app.stripe, "POST", "/v1/billing_portal/sessions").await;
     assert_eq!(field(&calls[0], "customer").as_deref(), Some(CUSTOMER));
     assert_eq!(field(&calls[0], "return_url").as_deref(), Some("http://app.test/settings/billing"));
+    assert!(app.metrics().await.contains("billing_portal_sessions_total 1\n"), "only the link handed out counts");
 }
 both_stores!(the_portal_link_needs_a_billing_account_and_an_owner_or_admin, portal);
 

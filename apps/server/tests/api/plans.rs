@@ -24,6 +24,7 @@ async fn cancel_and_reactivate(store: Store) {
     assert_eq!(member, 403);
     let (status, body) = app.send(Method::DELETE, "/api/billing/subscription", Role::Owner, None).await;
     assert_eq!((status, body["cancel_at_period_end"].as_bool(), body["plan"].as_str()), (200, Some(true), Some("team")));
+    assert!(app.metrics().await.contains("billing_cancellations_total{kind=\"at_period_end\"} 1\n"), "the member's refusal does not count");
     let (status, body) = app.owner_post("/api/billing/subscription/reactivate", json!({})).await;
     assert_eq!((status, body["cancel_at_period_end"].as_bool()), (200, Some(false)));
     let calls = received(&app.stripe, "POST", &format!("/v1/subscriptions/{SUB}")).await;

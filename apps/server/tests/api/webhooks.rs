@@ -42,6 +42,9 @@ async fn webhook_signed_with_the_rotated_secret_is_accepted() {
     let res = app.post_webhook(&body, Some(&sign(&body, OLD_WEBHOOK_SECRET))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), serde_json::json!({"received": true}));
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("billing_webhooks_verified_total{secret=\"1\"} 1\n"), "the old secret still verifies: {metrics}");
+    assert!(!metrics.contains("billing_webhooks_verified_total{secret=\"0\"}"), "{metrics}");
 }
 
 #[tokio::test]
