@@ -102,7 +102,7 @@ fn an_unreadable_file_is_named_without_its_content() {
     let err = read_file::<SharedFileConfig>(&missing).unwrap_err();
     assert!(matches!(err, ConfigError::File { ref path, .. } if *path == missing), "{err}");
     let broken = dir.path().join("broken.toml");
-    std::fs::write(&broken, "stripe_secret_key = sk_live_UNQUOTED").unwrap();
+    std::fs::write(&broken, "stripe_secret_key = sk_test_UNQUOTED").unwrap();
     let err = read_file::<SharedFileConfig>(&broken).unwrap_err();
     assert!(err.to_string().contains("broken.toml") && !err.to_string().contains("UNQUOTED"), "{err}");
 }
