@@ -11,8 +11,8 @@ use crate::context::Admin;
 use crate::error::AdminError;
 use crate::events;
 
-/// Organizations in `past_due`, oldest payment failure first is the store's order: each with
-/// its grace deadline and the amount of the payment that failed.
+/// Organizations in `past_due`, in the store's order, each with its grace deadline and the
+/// amount of the payment that failed.
 ///
 /// # Errors
 /// When the store cannot be read.

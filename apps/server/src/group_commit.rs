@@ -155,3 +155,56 @@ impl WebhookLedger for GroupCommitLedger {
         self.inner.backlog().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex as StdMutex;
+    use std::time::Duration as StdDuration;
+
+    use billing_core::ports::MockWebhookLedger;
+    use billing_testkit::fixtures::new_event;
+    use prometheus::HistogramOpts;
+
+    use super::*;
+
+    fn sizes() -> Histogram {
+        Histogram::with_opts(HistogramOpts::new("sizes", "group sizes")).unwrap()
+    }
+
+    /// Records `n` distinct events at once through `ledger`.
+    async fn record_at_once(ledger: &Arc<GroupCommitLedger>, n: usize) -> Vec<Result<RecordOutcome, LedgerError>> {
+        let events: Vec<NewEvent> = (0..n).map(|i| new_event(&format!("g{i}"), None, "invoice.paid", 1, 2)).collect();
+        futures_util::future::join_all(events.iter().map(|e| ledger.record(e))).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn deliveries_arriving_together_share_a_few_commits_and_each_caller_is_answered() {
+        let groups = Arc::new(StdMutex::new(Vec::new()));
+        let seen = groups.clone();
+        let mut inner = MockWebhookLedger::new();
+        inner.expect_record_many().returning(move |events| {
+            seen.lock().unwrap().push(events.len());
+            // A slow commit: whatever arrives meanwhile waits for the next flush, not a commit of its own.
+            std::thread::sleep(StdDuration::from_millis(100));
+            Ok(vec![RecordOutcome::Recorded; events.len()])
+        });
+        let ledger = GroupCommitLedger::start(Arc::new(inner), sizes());
+        let answers = record_at_once(&ledger, 40).await;
+        assert!(answers.iter().all(|a| matches!(a, Ok(RecordOutcome::Recorded))), "every caller is answered");
+        let groups = groups.lock().unwrap().clone();
+        assert_eq!(groups.iter().sum::<usize>(), 40, "{groups:?}");
+        assert!(groups.len() <= 4, "40 deliveries took {} commits: {groups:?}", groups.len());
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_is_every_callers_error_and_nobody_is_told_recorded() {
+        let mut inner = MockWebhookLedger::new();
+        inner.expect_record_many().returning(|_| Err(LedgerError::Unavailable));
+        let ledger = GroupCommitLedger::start(Arc::new(inner), sizes());
+        let answers = record_at_once(&ledger, 5).await;
+        assert_eq!(answers.len(), 5);
+        assert!(answers.iter().all(|a| matches!(a, Err(LedgerError::Unavailable))), "{answers:?}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Prometheus metrics of the webhook pipeline, the ledger and Stripe calls.
 
-use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 /// The server's metrics, registered in their own registry.
 #[derive(Debug, Clone)]
@@ -20,14 +20,20 @@ pub struct Metrics {
     pub stripe_call_seconds: HistogramVec,
     pub notices: IntCounterVec,
     pub worker_panics: IntCounterVec,
-    pub checkout_sessions: IntCounterVec,
+    pub checkout_sessions: IntCounter,
     pub cancellations: IntCounterVec,
-    pub portal_sessions: IntCounterVec,
+    pub portal_sessions: IntCounter,
     pub webhooks_verified: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
     let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+    registry.register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
+fn plain_counter(registry: &Registry, name: &str, help: &str) -> Result<IntCounter, prometheus::Error> {
+    let c = IntCounter::new(name, help)?;
     registry.register(Box::new(c.clone()))?;
     Ok(c)
 }
@@ -107,14 +113,13 @@ impl Metrics {
                 "Panics caught in background workers, which carried on",
                 &["worker"],
             )?,
-            checkout_sessions: counter(
+            checkout_sessions: plain_counter(
                 &r,
                 "billing_checkout_sessions_total",
                 "Checkout sessions opened; completions are billing_webhooks_finished_total{type=\"checkout.session.completed\"}",
-                &[],
             )?,
             cancellations: counter(&r, "billing_cancellations_total", "Cancellations asked for through the API, by kind", &["kind"])?,
-            portal_sessions: counter(&r, "billing_portal_sessions_total", "Customer Portal links handed out", &[])?,
+            portal_sessions: plain_counter(&r, "billing_portal_sessions_total", "Customer Portal links handed out")?,
             webhooks_verified: counter(
                 &r,
                 "billing_webhooks_verified_total",

@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub async fn start(state: web::Data<AppState>, Owner(user): Owner, body: web::Json<CheckoutBody>) -> Result<HttpResponse, ApiError> {
     let plan = plan_id(&body.plan)?;
     let started = state.billing.start_checkout(&user.org, user.actor(), plan, user.email.clone()).await?;
-    state.metrics.checkout_sessions.with_label_values(&[]).inc();
+    state.metrics.checkout_sessions.inc();
     Ok(HttpResponse::Ok().json(CheckoutResponse::from(started)))
 }
 
@@ -28,7 +28,7 @@ pub async fn start(state: web::Data<AppState>, Owner(user): Owner, body: web::Js
 #[get("/api/billing/checkout")]
 pub async fn portal(state: web::Data<AppState>, Owner(user): Owner) -> Result<HttpResponse, ApiError> {
     let link = state.billing.portal_link(&user.org).await?;
-    state.metrics.portal_sessions.with_label_values(&[]).inc();
+    state.metrics.portal_sessions.inc();
     Ok(HttpResponse::Ok().json(PortalResponse { portal_url: link.url }))
 }
 

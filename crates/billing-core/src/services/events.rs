@@ -109,7 +109,7 @@ where
         self
     }
 
-    /// Leases up to `limit` due events to `holder`, for [`Self::process`] one by one.
+    /// Leases up to `limit` due events to `holder`, for [`Self::process_batch`].
     ///
     /// # Errors
     /// [`LedgerError`] when the ledger cannot be read or updated.
@@ -117,16 +117,17 @@ where
         self.ledger.claim_due(holder, self.clock.now(), self.lease, limit).await
     }
 
-    /// Claims up to `limit` due events for `holder` and processes them one by one.
+    /// Claims up to `limit` due events for `holder` and processes them as one batch, as the
+    /// server's workers do.
     ///
     /// # Errors
-    /// [`LedgerError`] when the ledger cannot be read or updated.
+    /// [`LedgerError`] when the ledger cannot be read or an outcome cannot be written.
     pub async fn run_batch(&self, holder: &str, limit: u32) -> Result<Vec<(ClaimedEvent, ProcessOutcome)>, LedgerError> {
         let claimed = self.claim(holder, limit).await?;
+        let outcomes = self.process_batch(&claimed).await;
         let mut out = Vec::with_capacity(claimed.len());
-        for event in claimed {
-            let outcome = self.process(&event).await?;
-            out.push((event, outcome));
+        for (event, outcome) in claimed.into_iter().zip(outcomes) {
+            out.push((event, outcome?));
         }
         Ok(out)
     }

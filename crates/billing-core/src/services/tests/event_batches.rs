@@ -126,7 +126,7 @@ async fn an_empty_batch_writes_nothing() {
 }
 
 #[tokio::test]
-async fn a_claim_leases_for_thirty_seconds_from_now_and_run_batch_processes_what_it_got() {
+async fn a_claim_leases_for_thirty_seconds_from_now_and_run_batch_processes_what_it_got_as_one_batch() {
     let mut ledger = MockWebhookLedger::new();
     ledger
         .expect_claim_due()
@@ -134,7 +134,10 @@ async fn a_claim_leases_for_thirty_seconds_from_now_and_run_batch_processes_what
         .times(2)
         .returning(|_, _, _, _| Ok(vec![claimed_n(0)]));
     ledger.expect_complete().times(1).returning(|_, _, _, _| Ok(()));
-    let processor = processor_at(1000, MockBillingRepository::new(), ledger, MockPaymentProvider::new(), decoder());
+    // run_batch writes through the batch path, even when nothing in it needs a write.
+    let mut repo = MockBillingRepository::new();
+    repo.expect_commit_batch().withf(Vec::is_empty).times(1).returning(|_| Ok(Vec::new()));
+    let processor = processor_at(1000, repo, ledger, MockPaymentProvider::new(), decoder());
     assert_eq!(processor.claim("w1", 7).await.unwrap(), [claimed_n(0)]);
     let ran = processor.run_batch("w1", 7).await.unwrap();
     assert_eq!(ran, [(claimed_n(0), ProcessOutcome::Done(EventDisposition::Ignored))]);
