@@ -1,5 +1,6 @@
 //! Prometheus metrics of the webhook pipeline, the ledger and Stripe calls.
 
+use billing_core::Notice;
 use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 /// The server's metrics, registered in their own registry.
@@ -24,6 +25,8 @@ pub struct Metrics {
     pub cancellations: IntCounterVec,
     pub portal_sessions: IntCounter,
     pub webhooks_verified: IntCounterVec,
+    pub notices_settled: IntCounterVec,
+    pub payment_recovery_seconds: Histogram,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -41,6 +44,19 @@ fn plain_counter(registry: &Registry, name: &str, help: &str) -> Result<IntCount
 fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<HistogramVec, prometheus::Error> {
     let buckets = vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
     let h = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
+    registry.register(Box::new(h.clone()))?;
+    Ok(h)
+}
+
+/// From a failed payment to its recovery: an hour to two months.
+fn recovery_times(registry: &Registry) -> Result<Histogram, prometheus::Error> {
+    let hours = [1.0, 6.0, 24.0, 72.0, 168.0, 336.0, 720.0, 1440.0];
+    let opts = HistogramOpts::new(
+        "billing_payment_recovery_seconds",
+        "Time from the failed payment that opened a grace period to the payment that ended it",
+    )
+    .buckets(hours.iter().map(|h| h * 3600.0).collect());
+    let h = Histogram::with_opts(opts)?;
     registry.register(Box::new(h.clone()))?;
     Ok(h)
 }
@@ -126,6 +142,13 @@ impl Metrics {
                 "Accepted deliveries by the position of the webhook secret that verified them, to retire an old secret safely",
                 &["secret"],
             )?,
+            notices_settled: counter(
+                &r,
+                "billing_notices_settled_total",
+                "Notices handed to the notifier or without a recipient, by kind (cancellations, refunds, recoveries, ...)",
+                &["kind"],
+            )?,
+            payment_recovery_seconds: recovery_times(&r)?,
             registry: r,
         })
     }
@@ -133,7 +156,7 @@ impl Metrics {
     /// The names of every metric, whether or not it has been observed yet (a labelled metric
     /// appears in the exposition only once a label set is used).
     pub fn names(&self) -> Vec<String> {
-        let collectors: [&dyn prometheus::core::Collector; 18] = [
+        let collectors: [&dyn prometheus::core::Collector; 20] = [
             &self.webhooks_received,
             &self.webhooks_duplicate,
             &self.webhooks_mode_mismatch,
@@ -152,8 +175,22 @@ impl Metrics {
             &self.cancellations,
             &self.portal_sessions,
             &self.webhooks_verified,
+            &self.notices_settled,
+            &self.payment_recovery_seconds,
         ];
         collectors.iter().flat_map(|c| c.desc()).map(|d| d.fq_name.clone()).collect()
+    }
+
+    /// Counts a settled notice by kind; a recovery also records how long the organization was
+    /// failing to pay.
+    pub fn observe_settled_notice(&self, notice: &Notice) {
+        self.notices_settled.with_label_values(&[notice.kind()]).inc();
+        if let Notice::PaymentRecovered { failed_at, recovered_at } = notice {
+            let seconds = (*recovered_at - *failed_at).num_milliseconds().max(0);
+            // Milliseconds over a few months fit a float exactly.
+            #[allow(clippy::cast_precision_loss)]
+            self.payment_recovery_seconds.observe(seconds as f64 / 1000.0);
+        }
     }
 
     /// The Prometheus text exposition of every metric.

@@ -184,9 +184,11 @@ impl Core {
         Arc::new(processor.expecting_mode(stripe_mode(settings)).on_tenant_disagreement(tenant_watch(metrics)))
     }
 
-    fn dispatcher(&self, settings: &Settings, cadence: Cadence) -> anyhow::Result<Arc<Dispatcher>> {
+    fn dispatcher(&self, settings: &Settings, cadence: Cadence, metrics: &Metrics) -> anyhow::Result<Arc<Dispatcher>> {
         let notifier = notifier(settings, self.clock.clone())?;
         let dispatcher = NotificationDispatcher::new(self.repo.clone(), notifier, self.clock.clone());
+        let metrics = metrics.clone();
+        let dispatcher = dispatcher.on_settled(move |notice| metrics.observe_settled_notice(notice));
         Ok(Arc::new(dispatcher.with_retry(cadence.notice_retry, chrono::Duration::hours(6))))
     }
 }
@@ -253,7 +255,7 @@ impl Application {
         let core = Core::open(&settings, &metrics).await?;
         let billing = core.billing(&settings);
         let processor = core.processor(&settings, &metrics);
-        let dispatcher = core.dispatcher(&settings, cadence)?;
+        let dispatcher = core.dispatcher(&settings, cadence, &metrics)?;
         let wake = Arc::new(Notify::new());
         let state = app_state(&settings, &core, billing.clone(), &metrics, wake.clone());
         let listener =

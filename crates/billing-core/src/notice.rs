@@ -27,6 +27,10 @@ pub enum Notice {
     PlanChanged { from: PlanId, to: PlanId },
     /// A refund was issued (notification only).
     RefundIssued { amount: Money, full: bool },
+    /// A payment went through after one failed: paid features are back (notification only).
+    /// `failed_at` is when the failure that opened the grace period happened, so the time to
+    /// recovery can be measured whenever the notice is delivered.
+    PaymentRecovered { failed_at: DateTime<Utc>, recovered_at: DateTime<Utc> },
 }
 
 impl Notice {
@@ -42,6 +46,7 @@ impl Notice {
             Notice::CheckoutInProgress { .. } => "checkout_in_progress",
             Notice::PlanChanged { .. } => "plan_changed",
             Notice::RefundIssued { .. } => "refund_issued",
+            Notice::PaymentRecovered { .. } => "payment_recovered",
         }
     }
 }

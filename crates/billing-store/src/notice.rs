@@ -26,6 +26,7 @@ enum NoticeDto {
     CheckoutInProgress { session_id: String, started_at: String },
     PlanChanged { from: String, to: String },
     RefundIssued { amount: MoneyDto, full: bool },
+    PaymentRecovered { failed_at: String, recovered_at: String },
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -51,6 +52,9 @@ fn to_dto(notice: &Notice) -> NoticeDto {
         }
         Notice::PlanChanged { from, to } => NoticeDto::PlanChanged { from: from.as_str().to_owned(), to: to.as_str().to_owned() },
         Notice::RefundIssued { amount, full } => NoticeDto::RefundIssued { amount: money(*amount), full: *full },
+        Notice::PaymentRecovered { failed_at, recovered_at } => {
+            NoticeDto::PaymentRecovered { failed_at: time(*failed_at), recovered_at: time(*recovered_at) }
+        }
     }
 }
 
@@ -93,6 +97,9 @@ fn from_dto(dto: NoticeDto) -> Result<Notice, CodecError> {
         },
         NoticeDto::PlanChanged { from, to } => Notice::PlanChanged { from: parse_plan(from)?, to: parse_plan(to)? },
         NoticeDto::RefundIssued { amount, full } => Notice::RefundIssued { amount: parse_money(amount)?, full },
+        NoticeDto::PaymentRecovered { failed_at, recovered_at } => {
+            Notice::PaymentRecovered { failed_at: parse_time(&failed_at)?, recovered_at: parse_time(&recovered_at)? }
+        }
     })
 }
 
@@ -134,6 +141,7 @@ mod tests {
             },
             Notice::PlanChanged { from: plan("free"), to: plan("team") },
             Notice::RefundIssued { amount: usd, full: true },
+            Notice::PaymentRecovered { failed_at: at(60), recovered_at: at(70) },
         ];
         for notice in all {
             let json = encode_notice(&notice).unwrap_or_else(|e| panic!("{e}"));

@@ -59,6 +59,7 @@ pub enum NoticeDto {
     CheckoutInProgress { session_id: String, started_at: DateTime<Utc> },
     PlanChanged { from: String, to: String },
     RefundIssued { amount: MoneyDto, full: bool },
+    PaymentRecovered { failed_at: DateTime<Utc>, recovered_at: DateTime<Utc> },
 }
 
 impl From<Notice> for NoticeDto {
@@ -75,6 +76,7 @@ impl From<Notice> for NoticeDto {
             }
             Notice::PlanChanged { from, to } => Self::PlanChanged { from: from.to_string(), to: to.to_string() },
             Notice::RefundIssued { amount, full } => Self::RefundIssued { amount: amount.into(), full },
+            Notice::PaymentRecovered { failed_at, recovered_at } => Self::PaymentRecovered { failed_at, recovered_at },
         }
     }
 }

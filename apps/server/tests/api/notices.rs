@@ -73,3 +73,28 @@ async fn payment_failure_notice(store: Store) {
     assert_eq!(payment_failures(&receiver).await.len(), 2);
 }
 both_stores!(a_failed_payment_is_posted_to_the_host_application_until_accepted, payment_failure_notice);
+
+async fn recovery_metrics(store: Store) {
+    let app = spawn_app(store).await;
+    app.deliver(&fixture("customer.subscription.updated.plan_change.json")).await;
+    app.subscription_when("org_42", |s| s["plan"] == "enterprise").await;
+    let now = chrono::Utc::now().timestamp();
+    let two_days = 2 * 86_400;
+    let mut failed = fixture_json("invoice.payment_failed.json");
+    failed["created"] = (now - two_days).into();
+    app.deliver(&body(&failed)).await;
+    app.subscription_when("org_42", |s| s["status"] == "past_due").await;
+    let mut paid = fixture_json("invoice.paid.json");
+    paid["created"] = now.into();
+    app.deliver(&body(&paid)).await;
+    app.subscription_when("org_42", |s| s["status"] == "active").await;
+
+    let metrics = app.wait_for_metrics(|m| m.contains("billing_payment_recovery_seconds_count 1")).await;
+    assert!(metrics.contains(&format!("billing_payment_recovery_seconds_sum {two_days}\n")), "{metrics}");
+    assert!(metrics.contains("billing_payment_recovery_seconds_bucket{le=\"86400\"} 0"), "{metrics}");
+    assert!(metrics.contains("billing_payment_recovery_seconds_bucket{le=\"259200\"} 1"), "{metrics}");
+    for kind in ["payment_failed", "payment_recovered"] {
+        assert!(metrics.contains(&format!("billing_notices_settled_total{{kind=\"{kind}\"}} 1")), "{kind}: {metrics}");
+    }
+}
+both_stores!(a_recovered_payment_is_measured_from_the_failure_that_opened_the_grace_period, recovery_metrics);

@@ -2,6 +2,7 @@
 
 mod commands;
 mod draft;
+mod recovery;
 mod stripe;
 mod subscription;
 mod timers;
@@ -91,13 +92,19 @@ pub enum TransitionError {
 /// # Errors
 /// A [`TransitionError`] naming the state and input when the input is not allowed.
 pub fn decide(rules: &Rules, state: &BillingState, input: Input, now: DateTime<Utc>) -> Result<Decision, TransitionError> {
-    match input {
+    // A Stripe event happened at its own time, which may be long before we apply it.
+    let happened_at = match &input {
+        Input::Stripe(event) => event.created,
+        Input::SubscriptionFetched(_) | Input::Command { .. } | Input::Timer(_) | Input::CheckoutVerified(_) => now,
+    };
+    let decision = match input {
         Input::Stripe(event) => stripe::on_event(rules, state, event, now),
         Input::SubscriptionFetched(snapshot) => subscription::on_fetched(rules, state, snapshot, now),
         Input::Command { actor, command } => commands::on_command(rules, state, actor, command, now),
         Input::Timer(timer) => timers::on_timer(rules, state, timer, now),
         Input::CheckoutVerified(completion) => Ok(stripe::on_checkout_verified(rules, state, completion, now)),
-    }
+    }?;
+    Ok(recovery::notice_recovery(rules, state, decision, happened_at))
 }
 
 /// The plan whose limits apply for a status, given the subscribed plan and the grace deadline.

@@ -105,6 +105,7 @@ fn every_notice() -> Vec<Notice> {
         Notice::CheckoutInProgress { session_id: session("test_1"), started_at: at(1) },
         Notice::PlanChanged { from: free(), to: plan("team") },
         Notice::RefundIssued { amount: usd, full: false },
+        Notice::PaymentRecovered { failed_at: at(3), recovered_at: at(9) },
     ]
 }
 

@@ -5,6 +5,7 @@ mod commands;
 mod invoices;
 mod ordering;
 mod payments;
+mod recovery;
 mod subscriptions;
 mod timers;
 

@@ -97,3 +97,24 @@ async fn an_unreadable_notice_is_dead_lettered_with_its_reason_and_the_rest_are_
     let report = dispatcher(repo, notifier, clock()).deliver(10).await.unwrap();
     assert_eq!(report, DeliveryReport { delivered: 2, no_recipient: 0, failed: 0, dead: 1 });
 }
+
+#[tokio::test]
+async fn the_watch_hears_of_notices_delivered_or_without_recipient_and_not_of_failed_ones() {
+    let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+    let recovered = Notice::PaymentRecovered { failed_at: at(10), recovered_at: at(90) };
+    let mut items = vec![item(1, 0), item(2, 0), item(3, 0)];
+    items[0].notice = recovered.clone();
+    repo.expect_claim_outbox().returning(move |_, _, _| Ok(claim(items.clone())));
+    notifier.expect_notify().returning(|i| match i.id {
+        1 => Ok(()),
+        2 => Err(NotifyError::Unavailable),
+        _ => Err(NotifyError::NoRecipient(i.org_id.clone())),
+    });
+    repo.expect_outbox_delivered().returning(|_, _| Ok(()));
+    repo.expect_outbox_retry_at().returning(|_, _| Ok(()));
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let watch = Arc::clone(&heard);
+    let dispatcher = dispatcher(repo, notifier, clock()).on_settled(move |n| watch.lock().unwrap().push(n.clone()));
+    dispatcher.deliver(10).await.unwrap();
+    assert_eq!(*heard.lock().unwrap(), vec![recovered, Notice::PaymentActionRequired]);
+}
