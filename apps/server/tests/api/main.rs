@@ -12,6 +12,7 @@ mod plans;
 mod probes;
 mod sessions;
 mod slow_clients;
+mod slow_processing;
 mod stripe;
 mod webhook_limits;
 mod webhooks;
