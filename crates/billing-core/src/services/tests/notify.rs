@@ -118,3 +118,37 @@ async fn the_watch_hears_of_notices_delivered_or_without_recipient_and_not_of_fa
     dispatcher.deliver(10).await.unwrap();
     assert_eq!(*heard.lock().unwrap(), vec![recovered, Notice::PaymentActionRequired]);
 }
+
+#[tokio::test]
+async fn each_notice_waits_its_own_share_of_jitter_after_a_failure() {
+    let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+    // Notice 150 spreads by half of the quarter that jitter may add: one minute and 7.5 s.
+    repo.expect_claim_outbox().returning(|_, _, _| Ok(claim(vec![item(150, 0)])));
+    notifier.expect_notify().returning(|_| Err(NotifyError::Unavailable));
+    let expected = at(100) + Duration::milliseconds(67_500);
+    repo.expect_outbox_retry_at().withf(move |_, when| *when == expected).times(1).returning(|_, _| Ok(()));
+    dispatcher(repo, notifier, clock()).deliver(1).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_notice_is_still_sent_when_exactly_the_send_budget_of_the_lease_remains() {
+    let (mut repo, mut notifier) = (MockBillingRepository::new(), MockNotifier::new());
+    let clock = clock();
+    repo.expect_claim_outbox().returning(|_, _, _| Ok(claim((1..=5).map(|id| item(id, 0)).collect())));
+    // Calls of 15 s start at 100, 115, 130 and 145 s: the last with exactly 15 s of the lease left.
+    let ticking = Arc::clone(&clock);
+    notifier.expect_notify().times(4).returning(move |_| {
+        ticking.advance(Duration::seconds(15));
+        Ok(())
+    });
+    repo.expect_outbox_delivered().times(4).returning(|_, _| Ok(()));
+    assert_eq!(dispatcher(repo, notifier, clock).deliver(5).await.unwrap().delivered, 4);
+}
+
+#[test]
+fn a_dispatcher_says_whether_settled_notices_are_watched() {
+    let plain = dispatcher(MockBillingRepository::new(), MockNotifier::new(), clock());
+    assert!(format!("{plain:?}").contains("SettledWatch(unwatched)"));
+    let watched = plain.on_settled(|_| {});
+    assert!(format!("{watched:?}").contains("SettledWatch(watched)"));
+}
