@@ -27,7 +27,7 @@ pub async fn reconcile(admin: &Admin, org: &OrgId) -> Result<String, AdminError>
     if admin.repo.load(org).await?.is_none() {
         return Err(AdminError::OrgNotFound(org.clone()));
     }
-    let state = billing.reconcile(org).await?;
+    let state = billing.reconcile(org, Actor::System).await?;
     Ok(render(admin, &state))
 }
 
