@@ -17,14 +17,14 @@ fn subscription_row(id: &str, n: usize, event_type: &str, sub: usize, created: i
     NewEvent { payload: payload.into_bytes(), ..new_event(id, Some(&org(n)), event_type, created, created + 1) }
 }
 
-/// Records `event` for organization `n` and applies it as a worker does: decided on the stored
+/// Records `row` for organization `n` and applies `event` (its content) as a worker does: decided on the stored
 /// state and committed together with the event's final status.
 async fn applied<S: Store>(store: &S, row: NewEvent, n: usize, event: StripeEvent) {
     let rules = rules();
     let (id, now) = (row.id.clone(), row.received_at);
     store.record(&row).await.unwrap();
     let claimed = store.claim_due("w1", now, lease(), 10).await.unwrap();
-    assert_eq!(claimed.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), [id.clone()]);
+    assert_eq!(claimed.iter().map(|c| &c.id).collect::<Vec<_>>(), [&id]);
     let state = store.load_or_create(&org(n), &free()).await.unwrap();
     let decision = decide_event(&rules, &state, event, now);
     store.commit(commit_of(&rules, &decision, Some(done(&id, "w1")), now)).await.unwrap();

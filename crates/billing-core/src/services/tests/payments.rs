@@ -64,35 +64,17 @@ async fn each_failure_has_its_amount_and_invoice_and_is_recovered_only_by_a_late
     // One read of the organization serves both of its failures.
     repo.expect_load().withf(|o| o == &org("org_1")).times(1).returning(|_| Ok(Some(paid_at(200))));
     let found = failed_payments(&repo, &ledger, &decoder(), at(5), 20).await.unwrap();
-    assert_eq!(
-        found,
-        [
-            FailedPayment {
-                event_id: event_id("evt_3"),
-                org_id: Some(org("org_1")),
-                failed_at: at(300),
-                invoice_id: Some(invoice("in_3")),
-                amount: Some(usd(2900)),
-                recovered_at: None,
-            },
-            FailedPayment {
-                event_id: event_id("evt_2"),
-                org_id: Some(org("org_1")),
-                failed_at: at(100),
-                invoice_id: Some(invoice("in_2")),
-                amount: Some(usd(2900)),
-                recovered_at: Some(at(200)),
-            },
-            FailedPayment {
-                event_id: event_id("evt_9"),
-                org_id: None,
-                failed_at: at(50),
-                invoice_id: None,
-                amount: None,
-                recovered_at: None
-            },
-        ]
-    );
+    let failure = |n: u8, failed_at: i64, recovered_at: Option<i64>| FailedPayment {
+        event_id: event_id(&format!("evt_{n}")),
+        org_id: Some(org("org_1")),
+        failed_at: at(failed_at),
+        invoice_id: Some(invoice(&format!("in_{n}"))),
+        amount: Some(usd(2900)),
+        recovered_at: recovered_at.map(at),
+    };
+    let unreadable =
+        FailedPayment { event_id: event_id("evt_9"), org_id: None, failed_at: at(50), invoice_id: None, amount: None, recovered_at: None };
+    assert_eq!(found, [failure(3, 300, None), failure(2, 100, Some(200)), unreadable]);
 }
 
 #[tokio::test]
