@@ -177,3 +177,17 @@ async fn an_operators_reconcile_is_audited_with_them_and_an_ended_subscription_i
     repo.expect_commit().never();
     assert_eq!(service(repo, payments, DAY).reconcile(&org("org_1"), admin()).await.unwrap(), new_org());
 }
+
+#[tokio::test]
+async fn the_servers_past_due_reconcile_counts_the_organizations_it_reconciled_and_goes_on_past_a_failure() {
+    let (mut repo, mut payments) = (MockBillingRepository::new(), MockPaymentProvider::new());
+    repo.expect_past_due().withf(|limit| *limit == 10).times(1).returning(|_| Ok(vec![org("org_1"), org("org_2"), org("org_3")]));
+    loads(&mut repo, team_state());
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    payments.expect_retrieve_subscription().times(3).returning(move |_| match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+        1 => Err(PaymentError::Unavailable),
+        _ => Ok(snapshot("price_solo", SubscriptionStatus::Active)),
+    });
+    repo.expect_commit().withf(|c| c.audit[0].cause == AuditCause::Reconcile { actor: Actor::System }).times(2).returning(|_| Ok(5));
+    assert_eq!(service(repo, payments, DAY).reconcile_past_due(10).await.unwrap(), 2);
+}
