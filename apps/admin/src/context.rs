@@ -7,7 +7,7 @@ use anyhow::Context;
 use billing_core::ports::{PaymentProvider, SystemClock};
 use billing_core::services::{BillingService, ReturnUrls, WebhookIntake};
 use billing_core::Rules;
-use billing_stripe::StripeClient;
+use billing_stripe::{StripeClient, StripeEventDecoder};
 use billing_wiring::config::{DatabaseConfig, SharedSettings};
 use billing_wiring::{Clk, Ledger, Repo};
 
@@ -47,8 +47,13 @@ impl Admin {
         let (repo, ledger) = billing_wiring::open_store_with(&settings.database, settings.statement_timeout())
             .await
             .context("DATABASE_URL: the store cannot be opened")?;
-        // No idempotency prefix: the commands only read from Stripe, and only POSTs carry keys.
-        let stripe = billing_wiring::stripe_client(&settings, None)?.map(Arc::new);
+        // Refunds are POSTs with idempotency keys, prefixed with the installation's id as the
+        // server's are; the id is only read (or stored) when Stripe is configured at all.
+        let installation = match &settings.stripe_secret_key {
+            Some(_) => Some(billing_wiring::installation_id(repo.as_ref()).await?),
+            None => None,
+        };
+        let stripe = billing_wiring::stripe_client(&settings, installation.as_ref())?.map(Arc::new);
         let clock: Arc<Clk> = Arc::new(SystemClock);
         Ok(Self { repo, ledger, rules, clock, stripe, database: settings.database })
     }
@@ -76,13 +81,18 @@ impl Admin {
         Ok(BillingService::new(self.repo.clone(), payments, self.clock.clone(), self.rules.clone(), no_return_pages()))
     }
 
+    /// Decodes stored payloads as the workers do.
+    pub fn decoder(&self) -> StripeEventDecoder {
+        StripeEventDecoder::new()
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
 }
 
-/// The return URLs of a billing service that never sends a user anywhere: operator commands only
-/// re-read subscriptions, never start a checkout or open the portal, so they need no
+/// The return URLs of a billing service that never sends a user anywhere: operator commands
+/// re-read subscriptions, cancel and refund, never start a checkout or open the portal, so they need no
 /// `APP_BASE_URL` and the server's page addresses stay the server's setting.
 fn no_return_pages() -> ReturnUrls {
     ReturnUrls { checkout_success: String::new(), checkout_cancel: String::new(), portal_return: String::new() }

@@ -8,9 +8,12 @@ use std::time::Instant;
 use async_trait::async_trait;
 use billing_core::ports::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
-    ScheduledDowngrade,
+    RefundRequest, ScheduledDowngrade,
 };
-use billing_core::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+use billing_core::{
+    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, OrgId, Refund, StripeChargeId, StripeCustomerId, StripeSubscriptionId,
+    SubscriptionSnapshot,
+};
 
 use crate::metrics::Metrics;
 
@@ -56,6 +59,12 @@ impl PaymentProvider for UnconfiguredPayments {
         Err(PaymentError::NotConfigured)
     }
     async fn preview_proration(&self, _: &PriceChange) -> Result<ProrationPreview, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn retrieve_charge(&self, _: &StripeChargeId) -> Result<ChargeSnapshot, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn create_refund(&self, _: &RefundRequest, _: &IdempotencyKey) -> Result<Refund, PaymentError> {
         Err(PaymentError::NotConfigured)
     }
 }
@@ -132,5 +141,11 @@ impl PaymentProvider for MeteredPayments {
     }
     async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError> {
         self.timed("preview_proration", self.inner.preview_proration(change)).await
+    }
+    async fn retrieve_charge(&self, id: &StripeChargeId) -> Result<ChargeSnapshot, PaymentError> {
+        self.timed("retrieve_charge", self.inner.retrieve_charge(id)).await
+    }
+    async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError> {
+        self.timed("create_refund", self.inner.create_refund(request, key)).await
     }
 }

@@ -147,6 +147,7 @@ fn billing(b: &BillingError) -> (StatusCode, &'static str, String) {
         BillingError::Payment(p) => payment(p),
         BillingError::Repository(r) => repository(r),
         BillingError::Ledger(l) => ledger(l),
+        BillingError::CancelAfterRefund { source, .. } => billing(source),
     }
 }
 
@@ -166,6 +167,9 @@ fn transition(t: &TransitionError) -> (StatusCode, &'static str, String) {
         TransitionError::NotCanceling => (StatusCode::CONFLICT, "not_canceling"),
         TransitionError::UsageExceedsTargetPlan { .. } => (StatusCode::CONFLICT, "usage_exceeds_target_plan"),
         TransitionError::TimerNotDue(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        TransitionError::ChargeNotOwned(_) => (StatusCode::FORBIDDEN, "charge_not_owned"),
+        TransitionError::RefundAmountOutOfRange { .. } => (StatusCode::BAD_REQUEST, "refund_amount_out_of_range"),
+        TransitionError::NothingToRefund(_) => (StatusCode::CONFLICT, "nothing_to_refund"),
     };
     (status, code, t.to_string())
 }

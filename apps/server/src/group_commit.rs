@@ -11,7 +11,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{
-    Assignment, ClaimedEvent, EventDisposition, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
+    Assignment, ClaimedEvent, EventDisposition, LedgerEntry, LedgerError, LedgerFilter, LedgerPayload, NewEvent, RecordOutcome,
+    WebhookLedger,
 };
 use chrono::{DateTime, Duration, Utc};
 use prometheus::Histogram;
@@ -153,6 +154,14 @@ impl WebhookLedger for GroupCommitLedger {
 
     async fn backlog(&self) -> Result<u64, LedgerError> {
         self.inner.backlog().await
+    }
+
+    async fn record_recovered(&self, events: &[NewEvent], actor: &str, now: DateTime<Utc>) -> Result<Vec<RecordOutcome>, LedgerError> {
+        self.inner.record_recovered(events, actor, now).await
+    }
+
+    async fn list_payloads(&self, filter: &LedgerFilter) -> Result<Vec<LedgerPayload>, LedgerError> {
+        self.inner.list_payloads(filter).await
     }
 }
 

@@ -60,14 +60,6 @@ pub fn return_urls(settings: &Settings) -> ReturnUrls {
     }
 }
 
-/// This installation's identity from the database, created on first start; it namespaces the
-/// idempotency keys sent to Stripe, so a reset database or a second environment on the same
-/// Stripe account never replays another's requests.
-async fn installation_id(repo: &Repo) -> anyhow::Result<InstallationId> {
-    let candidate = InstallationId::parse(uuid::Uuid::new_v4().simple().to_string()).context("a new installation id is malformed")?;
-    repo.ensure_installation_id(&candidate).await.context("the installation id cannot be read or stored")
-}
-
 fn payments(settings: &Settings, metrics: &Metrics, installation: &InstallationId) -> anyhow::Result<Arc<dyn PaymentProvider>> {
     let inner: Arc<dyn PaymentProvider> = match billing_wiring::stripe_client(&settings.shared, Some(installation))? {
         Some(client) => Arc::new(client),
@@ -166,7 +158,7 @@ impl Core {
         let (repo, ledger) = billing_wiring::open_store_with(&settings.shared.database, settings.shared.statement_timeout())
             .await
             .context("DATABASE_URL: the store cannot be opened")?;
-        let installation = installation_id(repo.as_ref()).await?;
+        let installation = billing_wiring::installation_id(repo.as_ref()).await?;
         let payments = payments(settings, metrics, &installation)?;
         Ok(Self { repo, ledger, payments, clock: Arc::new(SystemClock), rules })
     }

@@ -2,9 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeCustomerId, StripeEventId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{
+    CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeChargeId, StripeCustomerId, StripeEventId, StripePriceId, StripeSubscriptionId,
+};
 use crate::input::{Actor, Timer};
+use crate::money::Money;
 use crate::notice::Notice;
+use crate::refund::RefundReason;
 use crate::state::SubscriptionStatus;
 
 /// A Stripe operation a decision needs.
@@ -39,6 +43,12 @@ pub enum StripeCall {
     CancelNow {
         subscription: StripeSubscriptionId,
     },
+    /// Refund `amount` of the charge (what is left of it when `None`).
+    Refund {
+        charge: StripeChargeId,
+        amount: Option<Money>,
+        reason: Option<RefundReason>,
+    },
 }
 
 /// A Stripe call with the idempotency key to reuse on every retry of it.
@@ -59,7 +69,17 @@ pub enum AuditCause {
         actor: Actor,
     },
     Timer(Timer),
-    Reconcile,
+    /// The subscription was re-read from Stripe and applied, at `actor`'s request: an operator's,
+    /// or [`Actor::System`] for the server's own periodic reconciliation.
+    Reconcile {
+        actor: Actor,
+    },
+    /// `actor` refunded `amount` of a charge; plan and status are unchanged by the refund itself.
+    Refund {
+        actor: Actor,
+        charge: StripeChargeId,
+        amount: Money,
+    },
 }
 
 /// One row of the append-only transition log.

@@ -137,6 +137,16 @@ impl IdempotencyKey {
         Self(format!("billing:{operation}:v{version}:{}", hex(&hasher.finalize())))
     }
 
+    /// Builds the key of a request that must reach Stripe once whatever the state version, such
+    /// as a refund: the same operation on the same organization with the same `detail` (every
+    /// parameter of the request) always gets the same key, so a command run again after a crash,
+    /// or a commit retried after a concurrent change, replays the first request instead of
+    /// repeating it. Stripe forgets keys after about a day.
+    pub fn for_request(operation: &str, org: &OrgId, detail: &str) -> Self {
+        let versioned = Self::for_operation(operation, org, 0, detail);
+        Self(versioned.0.replacen(":v0:", ":once:", 1))
+    }
+
     /// The key as sent on the wire.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -163,9 +173,29 @@ impl fmt::Display for IdempotencyKey {
     }
 }
 
+id_type!(
+    /// A Stripe charge, `ch_...`.
+    StripeChargeId, "Stripe charge id", "ch_"
+);
+id_type!(
+    /// A Stripe refund, `re_...`.
+    StripeRefundId, "Stripe refund id", "re_"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_keys_ignore_the_version_and_differ_by_detail() {
+        let org = OrgId::parse("org_1").unwrap();
+        let a = IdempotencyKey::for_request("refund", &org, "ch_1 full");
+        assert_eq!(a, IdempotencyKey::for_request("refund", &org, "ch_1 full"));
+        assert_ne!(a, IdempotencyKey::for_request("refund", &org, "ch_1 500 usd"));
+        assert!(a.as_str().starts_with("billing:refund:once:"), "{a}");
+        assert!(StripeChargeId::parse("ch_1").is_ok() && StripeChargeId::parse("re_1").is_err());
+        assert!(StripeRefundId::parse("re_1").is_ok() && StripeRefundId::parse("ch_1").is_err());
+    }
 
     #[test]
     fn stripe_ids_require_their_prefix() {

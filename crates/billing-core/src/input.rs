@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::catalog::Usage;
 use crate::ids::{CheckoutSessionId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId};
 use crate::money::Money;
+use crate::refund::RefundOrder;
 use crate::state::{BillingPeriod, SubscriptionStatus};
 
 /// A Stripe subscription as one event (or one API read) rendered it.
@@ -109,6 +110,11 @@ pub enum Command {
     },
     CancelScheduledChange,
     AdminCancelNow,
+    /// Applies the subscription as Stripe's API returns it now, on an operator's or the
+    /// server's behalf; audited as a reconcile with who asked.
+    Reconcile(SubscriptionSnapshot),
+    /// Refunds (part of) a charge of the organization's Stripe customer (operators only).
+    Refund(RefundOrder),
 }
 
 /// A moment the state machine waits for.
@@ -188,6 +194,8 @@ impl Command {
             Command::ChangePlan { .. } => "change_plan",
             Command::CancelScheduledChange => "cancel_scheduled_change",
             Command::AdminCancelNow => "admin_cancel_now",
+            Command::Reconcile(_) => "reconcile",
+            Command::Refund(_) => "refund",
         }
     }
 }

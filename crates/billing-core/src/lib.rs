@@ -15,6 +15,7 @@ pub mod offer;
 pub mod policy;
 pub mod ports;
 pub mod proration;
+pub mod refund;
 pub mod retry;
 pub mod services;
 pub mod state;
@@ -30,4 +31,5 @@ pub use input::{Actor, CheckoutCompletion, Command, Input, InvoiceFact, StripeEv
 pub use money::{Currency, Money};
 pub use notice::Notice;
 pub use policy::Policy;
+pub use refund::{ChargeSnapshot, Refund, RefundOrder, RefundReason, RefundStatus};
 pub use state::{BillingPeriod, BillingState, BillingStateParts, SubscriptionStatus};

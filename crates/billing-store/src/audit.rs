@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use billing_core::ids::{CheckoutSessionId, OrgId, PlanId, StripeEventId};
-use billing_core::{Actor, AuditCause, AuditEntry, SubscriptionStatus, Timer};
+use billing_core::ids::{CheckoutSessionId, OrgId, PlanId, StripeChargeId, StripeEventId};
+use billing_core::{Actor, AuditCause, AuditEntry, Currency, Money, SubscriptionStatus, Timer};
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
@@ -45,7 +45,8 @@ pub fn encode_audit(entry: &AuditEntry) -> AuditRow {
         AuditCause::Checkout(session) => ("checkout", Some(session.as_str().to_owned()), None),
         AuditCause::Command { name, actor } => ("command", Some((*name).to_owned()), Some(actor)),
         AuditCause::Timer(timer) => ("timer", Some(timer.as_str().to_owned()), None),
-        AuditCause::Reconcile => ("reconcile", None, None),
+        AuditCause::Reconcile { actor } => ("reconcile", None, Some(actor)),
+        AuditCause::Refund { actor, charge, amount } => ("refund", Some(encode_refund(charge, *amount)), Some(actor)),
     };
     let (actor_kind, actor_id) = match actor {
         None => (None, None),
@@ -120,9 +121,34 @@ fn decode_cause(row: &AuditRow) -> Result<AuditCause, CodecError> {
             let raw = reference()?;
             parse_timer(&raw).map(AuditCause::Timer).ok_or_else(|| CodecError::bad("cause_ref", raw))
         }
-        "reconcile" => Ok(AuditCause::Reconcile),
+        // Rows written before reconciles named who asked for them have no actor: they were the
+        // server's own periodic reconciles.
+        "reconcile" => match row.actor_kind {
+            None => Ok(AuditCause::Reconcile { actor: Actor::System }),
+            Some(_) => Ok(AuditCause::Reconcile { actor: decode_actor(row.actor_kind.as_deref(), row.actor_id.clone())? }),
+        },
+        "refund" => {
+            let (charge, amount) = decode_refund(&reference()?)?;
+            Ok(AuditCause::Refund { actor: decode_actor(row.actor_kind.as_deref(), row.actor_id.clone())?, charge, amount })
+        }
         other => Err(CodecError::bad("cause_kind", other)),
     }
+}
+
+/// A refund's reference: `<charge id> <amount in minor units> <currency>`. Neither part ever
+/// contains a space, so the row keeps the table's columns.
+fn encode_refund(charge: &StripeChargeId, amount: Money) -> String {
+    format!("{charge} {} {}", amount.minor_units(), amount.currency())
+}
+
+/// Reads back what [`encode_refund`] wrote.
+fn decode_refund(raw: &str) -> Result<(StripeChargeId, Money), CodecError> {
+    let bad = || CodecError::bad("cause_ref", raw);
+    let [charge, minor, currency] = raw.split(' ').collect::<Vec<_>>()[..] else { return Err(bad()) };
+    let charge = StripeChargeId::parse(charge).map_err(|_| bad())?;
+    let minor: i64 = minor.parse().map_err(|_| bad())?;
+    let currency = Currency::parse(currency).map_err(|_| bad())?;
+    Ok((charge, Money::new(minor, currency)))
 }
 
 fn status(column: &'static str, raw: &str) -> Result<SubscriptionStatus, CodecError> {
@@ -176,7 +202,13 @@ mod tests {
             AuditCause::Timer(Timer::PeriodEnd),
             AuditCause::Timer(Timer::GraceExpired),
             AuditCause::Timer(Timer::PendingCheckoutExpired),
-            AuditCause::Reconcile,
+            AuditCause::Reconcile { actor: Actor::System },
+            AuditCause::Reconcile { actor: Actor::Admin("alice".into()) },
+            AuditCause::Refund {
+                actor: Actor::Admin("bob".into()),
+                charge: StripeChargeId::parse("ch_test_1").unwrap_or_else(|e| panic!("{e}")),
+                amount: Money::new(1500, Currency::parse("eur").unwrap_or_else(|e| panic!("{e}"))),
+            },
         ];
         for cause in causes {
             let original = entry(cause);
@@ -193,6 +225,29 @@ mod tests {
         assert!(matches!(decode_audit(missing), Err(CodecError::Missing { column: "cause_ref", .. })));
         let not_a_session = AuditRow { cause_ref: Some("evt_1".to_owned()), ..row };
         assert!(matches!(decode_audit(not_a_session), Err(CodecError::BadValue { column: "cause_ref", .. })));
+    }
+
+    #[test]
+    fn a_reconcile_stored_before_it_named_an_actor_reads_back_as_the_servers() {
+        let mut row = encode_audit(&entry(AuditCause::Reconcile { actor: Actor::Admin("alice".into()) }));
+        assert_eq!(
+            (row.cause_kind.as_str(), row.actor_kind.as_deref(), row.actor_id.as_deref()),
+            ("reconcile", Some("admin"), Some("alice"))
+        );
+        (row.actor_kind, row.actor_id) = (None, None);
+        assert_eq!(decode_audit(row).map(|e| e.cause).ok(), Some(AuditCause::Reconcile { actor: Actor::System }));
+    }
+
+    #[test]
+    fn a_refund_is_stored_as_charge_amount_and_currency_and_anything_else_is_refused() {
+        let charge = StripeChargeId::parse("ch_test_1").unwrap_or_else(|e| panic!("{e}"));
+        let cause = AuditCause::Refund { actor: Actor::Admin("bob".into()), charge, amount: Money::new(2900, Currency::USD) };
+        let row = encode_audit(&entry(cause));
+        assert_eq!(row.cause_ref.as_deref(), Some("ch_test_1 2900 usd"));
+        for bad in ["ch_test_1 2900", "ch_test_1 2900 usd extra", "re_1 2900 usd", "ch_test_1 lots usd", "ch_test_1 2900 dollars"] {
+            let broken = AuditRow { cause_ref: Some(bad.to_owned()), ..row.clone() };
+            assert!(matches!(decode_audit(broken), Err(CodecError::BadValue { column: "cause_ref", .. })), "{bad}");
+        }
     }
 
     #[test]

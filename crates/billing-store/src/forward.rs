@@ -13,9 +13,9 @@ macro_rules! forward_ports {
         const _: () = {
             use $crate::__private::{
                 async_trait, Assignment, AuditEntry, BatchWrite, BillingRepository, BillingState, ClaimedEvent, Commit, DateTime, Duration,
-                EventAuditRecord, EventDisposition, InstallationId, LedgerEntry, LedgerError, LedgerFilter, NewEvent, OrgId, OutboxClaim,
-                PlanId, RecordOutcome, RepositoryError, RowCounts, StoreInspection, StripeCustomerId, StripeEventId, StripeSubscriptionId,
-                Utc, WebhookLedger,
+                EventAuditRecord, EventDisposition, Inconsistency, InstallationId, LedgerEntry, LedgerError, LedgerFilter, LedgerPayload,
+                NewEvent, OrgId, OutboxClaim, PlanId, RecordOutcome, RepositoryError, RowCounts, StoreInspection, StripeCustomerId,
+                StripeEventId, StripeSubscriptionId, Utc, WebhookLedger,
             };
 
             #[async_trait]
@@ -80,6 +80,17 @@ macro_rules! forward_ports {
                 async fn backlog(&self) -> Result<u64, LedgerError> {
                     WebhookLedger::backlog(&self.$field).await
                 }
+                async fn record_recovered(
+                    &self,
+                    events: &[NewEvent],
+                    actor: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Vec<RecordOutcome>, LedgerError> {
+                    WebhookLedger::record_recovered(&self.$field, events, actor, now).await
+                }
+                async fn list_payloads(&self, filter: &LedgerFilter) -> Result<Vec<LedgerPayload>, LedgerError> {
+                    WebhookLedger::list_payloads(&self.$field, filter).await
+                }
             }
 
             #[async_trait]
@@ -128,6 +139,12 @@ macro_rules! forward_ports {
                 }
                 async fn outbox_dead_letter(&self, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
                     BillingRepository::outbox_dead_letter(&self.$field, id, reason, at).await
+                }
+                async fn paid_orgs(&self, after: Option<OrgId>, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {
+                    BillingRepository::paid_orgs(&self.$field, after, limit).await
+                }
+                async fn consistency_problems(&self, limit: u32) -> Result<Vec<Inconsistency>, RepositoryError> {
+                    BillingRepository::consistency_problems(&self.$field, limit).await
                 }
             }
 

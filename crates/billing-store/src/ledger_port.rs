@@ -4,21 +4,21 @@
 use async_trait::async_trait;
 use billing_core::ids::{OrgId, StripeEventId};
 use billing_core::ports::{
-    Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, WebhookLedger,
+    Assignment, ClaimedEvent, EventDisposition, EventStatus, LedgerEntry, LedgerError, LedgerFilter, LedgerPayload, NewEvent,
+    RecordOutcome, WebhookLedger,
 };
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::{DbQuery, QueryExt};
+use crate::db::{DbQuery, QueryExt, RowExt};
 use crate::dialect::Dialect;
 use crate::error::ledger_error;
 use crate::guarded::{assign_in, lease_lost_or_not_found, replay_in};
-use crate::ledger::{decode_ledger_entry, first_of_each_id, record_outcomes, truncate_error, RecordedAs};
+use crate::ledger::{decode_ledger_entry, first_of_each_id, record_outcomes, truncate_error};
 use crate::list::list_statement;
 use crate::reads::{count_in, event_ids_in};
+use crate::recovery::record_statement;
 use crate::rows::ledger_row;
-use crate::sql::{
-    BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RECORD_EVENT, RELEASE_EVENT,
-};
+use crate::sql::{BACKLOG, DEAD_LETTER_EVENT, DUPLICATE_IDS, FAIL_EVENT, FINISH_EVENT, GET_EVENT, IGNORE_EVENT, RELEASE_EVENT};
 use crate::store::SqlStore;
 use crate::transaction::settle;
 
@@ -36,25 +36,7 @@ impl<D: Dialect> SqlStore<D> {
 #[async_trait]
 impl<D: Dialect> WebhookLedger for SqlStore<D> {
     async fn record(&self, event: &NewEvent) -> Result<RecordOutcome, LedgerError> {
-        // Secret positions are tiny list indexes; saturating keeps the column type simple.
-        let verified_by = event.verified_by.map(|v| D::Int::from(i32::try_from(v).unwrap_or(i32::MAX)));
-        let stored = RecordedAs::of(event);
-        let inserted = D::query(RECORD_EVENT)
-            .arg(event.id.as_str())
-            .arg(event.event_type.as_str())
-            .arg(D::time(event.created))
-            .arg(event.api_version.as_deref())
-            .arg(event.livemode)
-            .arg(event.org_id.as_ref().map(OrgId::as_str))
-            .arg(event.payload.as_slice())
-            .arg(verified_by)
-            .arg(D::time(event.received_at))
-            .arg(stored.status)
-            .arg(stored.last_error)
-            .arg(stored.processed_at.map(D::time))
-            .fetch_optional_on(&mut *self.write_conn().await?)
-            .await
-            .map_err(ledger_error)?;
+        let inserted = record_statement::<D>(event).fetch_optional_on(&mut *self.write_conn().await?).await.map_err(ledger_error)?;
         Ok(if inserted.is_some() { RecordOutcome::Recorded } else { RecordOutcome::Duplicate })
     }
 
@@ -127,7 +109,7 @@ impl<D: Dialect> WebhookLedger for SqlStore<D> {
     }
 
     async fn list(&self, filter: &LedgerFilter) -> Result<Vec<LedgerEntry>, LedgerError> {
-        let (sql, args) = list_statement::<D>(filter);
+        let (sql, args) = list_statement::<D>(filter, false);
         let rows = args.bind::<D>(D::query(&sql)).fetch_all_on(&mut *self.read_conn().await?).await.map_err(ledger_error)?;
         rows.iter().map(|r| Ok(decode_ledger_entry(ledger_row::<D>(r)?)?)).collect()
     }
@@ -138,5 +120,19 @@ impl<D: Dialect> WebhookLedger for SqlStore<D> {
 
     async fn backlog(&self) -> Result<u64, LedgerError> {
         count_in::<D>(&mut *self.read_conn().await?, BACKLOG).await.map_err(ledger_error)
+    }
+
+    async fn record_recovered(&self, events: &[NewEvent], actor: &str, now: DateTime<Utc>) -> Result<Vec<RecordOutcome>, LedgerError> {
+        self.write_recovered(events, actor, now).await
+    }
+
+    async fn list_payloads(&self, filter: &LedgerFilter) -> Result<Vec<LedgerPayload>, LedgerError> {
+        let (sql, args) = list_statement::<D>(filter, true);
+        let rows = args.bind::<D>(D::query(&sql)).fetch_all_on(&mut *self.read_conn().await?).await.map_err(ledger_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(LedgerPayload { entry: decode_ledger_entry(ledger_row::<D>(r)?)?, payload: r.value("payload").map_err(ledger_error)? })
+            })
+            .collect()
     }
 }

@@ -12,6 +12,7 @@
 
 mod audit;
 mod batch;
+mod checks;
 mod commit;
 mod db;
 mod dialect;
@@ -26,6 +27,7 @@ mod list;
 mod notice;
 mod outbox;
 mod reads;
+mod recovery;
 mod repository_port;
 mod rows;
 pub mod sql;
@@ -61,8 +63,8 @@ pub mod __private {
     pub use billing_core::effect::AuditEntry;
     pub use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeSubscriptionId};
     pub use billing_core::ports::{
-        Assignment, BatchWrite, BillingRepository, ClaimedEvent, Commit, EventDisposition, LedgerEntry, LedgerError, LedgerFilter,
-        NewEvent, OutboxClaim, RecordOutcome, RepositoryError, WebhookLedger,
+        Assignment, BatchWrite, BillingRepository, ClaimedEvent, Commit, EventDisposition, Inconsistency, LedgerEntry, LedgerError,
+        LedgerFilter, LedgerPayload, NewEvent, OutboxClaim, RecordOutcome, RepositoryError, WebhookLedger,
     };
     pub use billing_core::BillingState;
     pub use chrono::{DateTime, Duration, Utc};

@@ -42,9 +42,11 @@ impl<'a> ListArgs<'a> {
 /// The statement listing what `filter` selects, newest receipt first, and its values. The SQL
 /// is built to the filter (rather than testing each parameter for NULL) so that each variant
 /// gets a plan that uses the index it can.
-pub(crate) fn list_statement<D: Dialect>(filter: &LedgerFilter) -> (String, ListArgs<'_>) {
+/// With `with_payload`, each row also has the `payload` column.
+pub(crate) fn list_statement<D: Dialect>(filter: &LedgerFilter, with_payload: bool) -> (String, ListArgs<'_>) {
     let mut args = ListArgs(Vec::new());
-    let mut sql = format!("SELECT {LEDGER_COLUMNS} FROM webhook_events WHERE 1 = 1");
+    let payload = if with_payload { ", payload" } else { "" };
+    let mut sql = format!("SELECT {LEDGER_COLUMNS}{payload} FROM webhook_events WHERE 1 = 1");
     if let Some(status) = filter.status {
         sql += &format!(" AND status = {}", args.push(Value::Text(status.as_str())));
     }

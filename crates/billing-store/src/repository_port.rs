@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use billing_core::effect::AuditEntry;
 use billing_core::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeSubscriptionId};
-use billing_core::ports::{BatchWrite, BillingRepository, Commit, OutboxClaim, RepositoryError};
+use billing_core::ports::{BatchWrite, BillingRepository, Commit, Inconsistency, OutboxClaim, RepositoryError};
 use billing_core::BillingState;
 use chrono::{DateTime, Utc};
 
 use crate::audit::decode_audit;
+use crate::checks::{consistency_in, paid_orgs_in};
 use crate::db::{DbQuery, QueryExt, RowExt};
 use crate::dialect::Dialect;
 use crate::error::repository_error;
@@ -130,5 +131,13 @@ impl<D: Dialect> BillingRepository for SqlStore<D> {
         let query = D::query(OUTBOX_DEAD_LETTER).arg(id).arg(D::time(at)).arg(truncate_error(reason));
         query.execute_on(&mut *self.write_conn().await?).await.map_err(repository_error)?;
         Ok(())
+    }
+
+    async fn paid_orgs(&self, after: Option<OrgId>, limit: u32) -> Result<Vec<OrgId>, RepositoryError> {
+        paid_orgs_in::<D>(&mut *self.read_conn().await?, after.as_ref(), limit).await
+    }
+
+    async fn consistency_problems(&self, limit: u32) -> Result<Vec<Inconsistency>, RepositoryError> {
+        consistency_in::<D>(&mut *self.read_conn().await?, limit).await
     }
 }

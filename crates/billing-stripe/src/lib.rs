@@ -41,6 +41,7 @@ mod idempotency;
 mod ops;
 mod pending;
 mod provider;
+mod refunds;
 mod retry;
 mod webhook;
 pub mod wire;
@@ -52,6 +53,7 @@ pub use error::{BodyProblem, StripeError};
 pub use events::{parse_envelope, EnvelopeError, EventEnvelope, StripeEventDecoder, HANDLED_EVENT_TYPES};
 pub use form::Form;
 pub use ops::{DowngradePhases, EventListFilter, EventPage, FetchedEvent};
+pub use refunds::WireRefund;
 pub use secrecy::SecretString;
 pub use webhook::{
     default_tolerance, generate_test_header, parse_signature_header, verify_signature, SignatureError, SignatureHeader, VerifiedSignature,

@@ -4,9 +4,12 @@
 use async_trait::async_trait;
 use billing_core::ports::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
-    ScheduledDowngrade,
+    RefundRequest, ScheduledDowngrade,
 };
-use billing_core::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+use billing_core::{
+    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, OrgId, Refund, StripeChargeId, StripeCustomerId, StripeSubscriptionId,
+    SubscriptionSnapshot,
+};
 use chrono::{DateTime, Utc};
 
 use crate::client::StripeClient;
@@ -14,6 +17,7 @@ use crate::convert::{self, parse_id, ConvertError};
 use crate::error::StripeError;
 use crate::ops::{step_key, DowngradePhases};
 use crate::pending::pending_change_error;
+use crate::refunds;
 use crate::wire;
 
 /// A conversion failure as the port's error.
@@ -157,5 +161,13 @@ impl PaymentProvider for StripeClient {
         let key = format!("billing:preview:{}:{}:{}", change.subscription, change.price, change.proration_date.timestamp());
         let invoice = self.invoices_create_preview(change, item_id, &step_key(&key, "preview")).await?;
         converted(convert::proration_preview(&invoice, change.proration_date))
+    }
+
+    async fn retrieve_charge(&self, id: &StripeChargeId) -> Result<ChargeSnapshot, PaymentError> {
+        converted(refunds::charge_snapshot(&self.charges_retrieve(id).await?))
+    }
+
+    async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError> {
+        converted(refunds::refund(&self.refunds_create(request, key.as_str()).await?))
     }
 }

@@ -76,6 +76,10 @@ macro_rules! contract_tests {
             a_checkout_fulfilled_on_the_customers_return_is_audited_as_that_checkout,
             the_first_installation_id_is_kept_and_later_candidates_get_it_back,
             racing_first_calls_agree_on_one_installation_id,
+            paid_organizations_are_paged_by_id_leaving_out_free_and_ended_ones,
+            the_consistency_check_reports_each_disagreement_made_on_purpose_and_nothing_else,
+            recovered_events_are_recorded_once_with_who_recovered_them,
+            ledger_rows_come_with_their_payloads_under_the_lists_filter,
         );
     };
     (@raw $factory:path, $raw:path; $($name:ident),* $(,)?) => {

@@ -14,7 +14,7 @@ use billing_core::ports::{BillingRepository, Clock, PaymentProvider, WebhookLedg
 
 pub use catalog::rules;
 pub use store::{open_store, open_store_with};
-pub use stripe::stripe_client;
+pub use stripe::{installation_id, stripe_client};
 
 /// The billing state store, behind its port.
 pub type Repo = dyn BillingRepository;

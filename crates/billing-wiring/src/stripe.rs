@@ -7,6 +7,18 @@ use billing_core::InstallationId;
 use billing_stripe::{StripeClient, StripeConfig};
 
 use crate::config::SharedSettings;
+use crate::Repo;
+
+/// This installation's identity from the database, created by the first process that asks; it
+/// namespaces the idempotency keys sent to Stripe, so a reset database or a second environment
+/// on the same Stripe account never replays another's requests.
+///
+/// # Errors
+/// When the id cannot be read or stored.
+pub async fn installation_id(repo: &Repo) -> anyhow::Result<InstallationId> {
+    let candidate = InstallationId::parse(uuid::Uuid::new_v4().simple().to_string()).context("a new installation id is malformed")?;
+    repo.ensure_installation_id(&candidate).await.context("the installation id cannot be read or stored")
+}
 
 /// The Stripe client for the configured key, base URL, timeout and retries; `None` without a
 /// key. Requests that create or change something carry idempotency keys prefixed with

@@ -1,21 +1,22 @@
-//! A fresh store per test, the fixtures, and a mocked Stripe.
+//! A fresh Postgres database per test, the fixtures, and a mocked Stripe.
 
 use billing_admin::context::Admin;
+use billing_admin::output::Report;
+use billing_postgres::PostgresStore;
 use billing_wiring::config::DatabaseConfig;
 use serde_json::Value;
-use tempfile::TempDir;
 use wiremock::MockServer;
 
-/// An admin context on a new embedded store, with Stripe at `stripe` when given. Settings are
-/// built in code, so whatever the environment holds cannot leak in.
-pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
+/// An admin context on a new Postgres database, with Stripe at `stripe` when given, and the
+/// database's URL. Settings are built in code, so whatever the environment holds cannot leak in.
+pub async fn admin(stripe: Option<&MockServer>) -> (Admin, String) {
+    let url = billing_testkit::fresh_postgres_database().await;
     let mut settings = billing_wiring::config::defaults().expect("the defaults are valid");
-    let path = created_database(dir.path()).await;
-    settings.database = DatabaseConfig::Sqlite { path };
+    settings.database = DatabaseConfig::Postgres { url: url.clone() };
     if let Some(server) = stripe {
         settings.stripe_secret_key = Some("sk_test_admin".to_owned().into());
         settings.stripe_api_base = server.uri();
+        settings.stripe_max_retries = 0;
     }
     // The prices the fixtures' subscriptions use.
     settings.stripe_prices = [
@@ -23,7 +24,12 @@ pub async fn admin(stripe: Option<&MockServer>) -> (Admin, TempDir) {
         ("team".to_owned(), Some("price_team_monthly".to_owned())),
         ("enterprise".to_owned(), Some("price_business_monthly".to_owned())),
     ];
-    (Admin::open(settings).await.expect("the store opens"), dir)
+    (Admin::open(settings).await.expect("the store opens"), url)
+}
+
+/// The store at `url` itself, for what the ports do not show (the ledger's operator notes).
+pub async fn store(url: &str) -> PostgresStore {
+    PostgresStore::connect(url).await.expect("the store opens")
 }
 
 /// An embedded database with the schema applied, as a server would have left it.
@@ -43,4 +49,9 @@ pub fn fixture_json(name: &str) -> Value {
 pub fn event_page(names: &[&str], has_more: bool) -> Value {
     let data: Vec<Value> = names.iter().map(|n| fixture_json(n)).collect();
     serde_json::json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": data})
+}
+
+/// The lines of a report's readable form.
+pub fn lines(report: &Report) -> Vec<&str> {
+    report.text.lines().collect()
 }

@@ -7,7 +7,7 @@ use billing_core::SubscriptionStatus;
 use billing_testkit::fixtures::{at, commit_of, decide_event, event_id, new_event, org, payment_failed_event, rules, subscription_event};
 use chrono::{Duration, Utc};
 
-use crate::helpers::admin;
+use crate::helpers::{admin, lines};
 
 /// `event` as received `ago` before now, so the commands' "since" and "slower than" apply.
 fn received(id: &str, org_n: usize, ago: Duration) -> NewEvent {
@@ -16,7 +16,7 @@ fn received(id: &str, org_n: usize, ago: Duration) -> NewEvent {
 
 #[tokio::test]
 async fn past_due_lists_each_organization_with_its_grace_deadline_and_failed_amount() {
-    let (admin, _dir) = admin(None).await;
+    let (admin, _db) = admin(None).await;
     let rules = rules();
     for n in [1, 2] {
         let state = admin.repo.load_or_create(&org(n), rules.catalog.free_plan().id()).await.unwrap();
@@ -30,16 +30,24 @@ async fn past_due_lists_each_organization_with_its_grace_deadline_and_failed_amo
         }
     }
     let out = monitor::past_due(&admin, 10).await.unwrap();
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with(&format!("{}  plan=team  grace_until=", org(1))), "{out}");
-    assert!(!lines[0].contains("grace_until=-") && !lines[0].contains("failed_amount=-"), "{out}");
-    assert_eq!(lines[1], "1 organization(s) past due");
+    let rows = lines(&out);
+    assert_eq!(rows.len(), 4, "{}", out.text);
+    assert!(rows[0].contains("| grace until") && rows[0].contains("| failed amount"), "{}", out.text);
+    assert!(
+        rows[2].starts_with(&format!("| {} ", org(1))) && rows[2].contains("| team ") && rows[2].contains("| 9900 usd "),
+        "{}",
+        out.text
+    );
+    assert_eq!(rows[3], "1 organization(s) past due");
+    let first = &out.json["organizations"][0];
+    assert_eq!((first["org_id"].as_str(), first["failed_amount"]["minor_units"].as_i64()), (Some(org(1).as_str()), Some(9900)));
+    assert!(first["grace_until"].is_string() && first["failed_at"].is_string(), "{first}");
+    assert_eq!(out.exit_status(), 0);
 }
 
 #[tokio::test]
 async fn failed_slow_duplicates_and_backlog_answer_the_runbooks_questions() {
-    let (admin, _dir) = admin(None).await;
+    let (admin, _db) = admin(None).await;
     for (id, n) in [("failing", 1), ("dying", 2), ("slow", 3), ("quick", 4), ("waiting", 5)] {
         admin.ledger.record(&received(id, n, Duration::minutes(30))).await.unwrap();
     }
@@ -54,15 +62,25 @@ async fn failed_slow_duplicates_and_backlog_answer_the_runbooks_questions() {
     admin.ledger.release(&event_id("waiting"), "w1").await.unwrap();
 
     let failed = monitor::failed(&admin, Some(now - Duration::hours(1)), 10).await.unwrap();
-    let (failed_part, dead_part) = failed.split_once("dead:").unwrap();
-    assert!(failed_part.contains("evt_failing") && !failed_part.contains("evt_dying"), "{failed}");
-    assert!(dead_part.contains("evt_dying") && dead_part.contains("error=\"cannot apply\""), "{failed}");
-    assert!(monitor::failed(&admin, Some(now + Duration::hours(1)), 10).await.unwrap().contains("0 event(s)"), "--since narrows");
+    let (failed_part, dead_part) = failed.text.split_once("dead (given up):").unwrap();
+    assert!(failed_part.contains("evt_failing") && !failed_part.contains("evt_dying"), "{}", failed.text);
+    assert!(dead_part.contains("evt_dying") && dead_part.contains("cannot apply"), "{}", failed.text);
+    assert_eq!(
+        (failed.json["failed"][0]["id"].as_str(), failed.json["dead"][0]["last_error"].as_str()),
+        (Some("evt_failing"), Some("cannot apply"))
+    );
+    let later = monitor::failed(&admin, Some(now + Duration::hours(1)), 10).await.unwrap();
+    assert_eq!(later.json["failed"].as_array().map(Vec::len), Some(0), "--since narrows");
 
     let slow = monitor::slow(&admin, Duration::seconds(5), None, 10).await.unwrap();
     // The dead event also ended half an hour after its receipt.
-    assert!(slow.contains("evt_slow") && slow.contains("evt_dying") && slow.ends_with("2 event(s)"), "{slow}");
-    assert!(!slow.contains("evt_quick") && !slow.contains("evt_failing") && !slow.contains("evt_waiting"), "{slow}");
-    assert_eq!(monitor::duplicates(&admin).await.unwrap(), "0 duplicate event id(s)");
-    assert_eq!(monitor::backlog(&admin).await.unwrap(), "2 event(s) received, in flight or waiting to retry");
+    let slow_ids: Vec<&str> = slow.json["events"].as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(slow_ids.len(), 2, "{}", slow.text);
+    assert!(slow_ids.contains(&"evt_slow") && slow_ids.contains(&"evt_dying"), "{}", slow.text);
+    assert_eq!(lines(&slow).last(), Some(&"2 event(s)"));
+    let duplicates = monitor::duplicates(&admin).await.unwrap();
+    assert_eq!((duplicates.text.as_str(), duplicates.exit_status()), ("0 duplicate event id(s)", 0));
+    assert_eq!(duplicates.json, serde_json::json!({"duplicates": []}));
+    let backlog = monitor::backlog(&admin).await.unwrap();
+    assert_eq!((backlog.text.as_str(), backlog.json["backlog"].as_u64()), ("2 event(s) received, in flight or waiting to retry", Some(2)));
 }

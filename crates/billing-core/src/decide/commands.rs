@@ -1,8 +1,10 @@
-//! User and operator commands: checkout, cancel, reactivate, plan changes.
+//! User and operator commands: checkout, cancel, reactivate, plan changes; reconciles and refunds
+//! are decided in `operator`.
 
 use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
+use super::operator;
 use super::subscription::end_subscription_now;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::catalog::Plan;
@@ -38,6 +40,8 @@ pub(super) fn on_command(
             draft.stripe("cancel_now", "", StripeCall::CancelNow { subscription: subscription.clone() });
             end_subscription_now(&mut draft, rules, subscription, now);
         }
+        Command::Reconcile(snapshot) => return operator::reconcile(rules, state, snapshot, actor, now),
+        Command::Refund(order) => return operator::refund(state, order, actor, now),
     }
     Ok(draft.finish(AuditCause::Command { name, actor }, Outcome::Applied, now))
 }

@@ -2,6 +2,7 @@
 
 mod commands;
 mod draft;
+mod operator;
 mod recovery;
 mod stripe;
 mod subscription;
@@ -11,8 +12,9 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::{Catalog, LimitExceeded};
 use crate::effect::Effect;
-use crate::ids::{CheckoutSessionId, PlanId, StripePriceId};
-use crate::input::{Input, Timer};
+use crate::ids::{CheckoutSessionId, PlanId, StripeChargeId, StripePriceId};
+use crate::input::{Actor, Input, Timer};
+use crate::money::Money;
 use crate::policy::Policy;
 use crate::state::{BillingState, SubscriptionStatus};
 
@@ -85,6 +87,15 @@ pub enum TransitionError {
     UsageExceedsTargetPlan { plan: PlanId, exceeded: Vec<LimitExceeded> },
     #[error("timer `{}` is not due", .0.as_str())]
     TimerNotDue(Timer),
+    /// The charge was not made to the organization's Stripe customer: it is another tenant's,
+    /// or no customer's, and must never be refunded on this organization's behalf.
+    #[error("charge {0} does not belong to this organization's Stripe customer")]
+    ChargeNotOwned(StripeChargeId),
+    /// A refund must be positive, in the charge's currency, and no more than what is left.
+    #[error("a refund of {requested} is not between 1 and the {refundable} left to refund on the charge")]
+    RefundAmountOutOfRange { requested: Money, refundable: Money },
+    #[error("charge {0} has nothing left to refund")]
+    NothingToRefund(StripeChargeId),
 }
 
 /// Decides what `input` does to `state` at `now`. Pure: no I/O, no clock but `now`.
@@ -99,7 +110,7 @@ pub fn decide(rules: &Rules, state: &BillingState, input: Input, now: DateTime<U
     };
     let decision = match input {
         Input::Stripe(event) => stripe::on_event(rules, state, event, now),
-        Input::SubscriptionFetched(snapshot) => subscription::on_fetched(rules, state, snapshot, now),
+        Input::SubscriptionFetched(snapshot) => subscription::on_fetched(rules, state, snapshot, Actor::System, now),
         Input::Command { actor, command } => commands::on_command(rules, state, actor, command, now),
         Input::Timer(timer) => timers::on_timer(rules, state, timer, now),
         Input::CheckoutVerified(completion) => Ok(stripe::on_checkout_verified(rules, state, completion, now)),

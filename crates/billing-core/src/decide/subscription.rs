@@ -6,7 +6,7 @@ use super::draft::Draft;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::effect::{AuditCause, Effect};
 use crate::ids::{PlanId, StripeEventId, StripeSubscriptionId};
-use crate::input::SubscriptionSnapshot;
+use crate::input::{Actor, SubscriptionSnapshot};
 use crate::notice::Notice;
 use crate::state::{BillingState, SubscriptionStatus, Watermark};
 
@@ -111,10 +111,12 @@ fn reread_instead(state: &BillingState, subscription: StripeSubscriptionId, wate
 }
 
 /// The subscription as the API returns it now: authoritative, so the watermark is not consulted.
+/// Audited as a reconcile at `actor`'s request.
 pub(super) fn on_fetched(
     rules: &Rules,
     state: &BillingState,
     snapshot: SubscriptionSnapshot,
+    actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Decision, TransitionError> {
     if already_ended(state, &snapshot) {
@@ -126,13 +128,13 @@ pub(super) fn on_fetched(
         }
         let mut draft = Draft::new(state);
         end_subscription(&mut draft, rules, &snapshot, snapshot.canceled_at.unwrap_or(now));
-        return Ok(draft.finish(AuditCause::Reconcile, Outcome::Applied, now));
+        return Ok(draft.finish(AuditCause::Reconcile { actor }, Outcome::Applied, now));
     }
     if displaces_live_subscription(state, &snapshot) {
         return Ok(Draft::unchanged(state, Outcome::Applied));
     }
     // The watermark stays: later events from the same second must still be settled by a re-read.
-    apply(rules, state, snapshot, None, AuditCause::Reconcile, now, now)
+    apply(rules, state, snapshot, None, AuditCause::Reconcile { actor }, now, now)
 }
 
 fn apply(

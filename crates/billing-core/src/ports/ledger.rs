@@ -135,6 +135,14 @@ pub struct LedgerEntry {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
+/// A ledger row with the payload it was recorded with, for reports that read the events' content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPayload {
+    pub entry: LedgerEntry,
+    /// The raw body exactly as received.
+    pub payload: Vec<u8>,
+}
+
 /// Which ledger rows to list; every set field narrows the result.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerFilter {
@@ -215,4 +223,11 @@ pub trait WebhookLedger: Send + Sync + 'static {
     async fn duplicate_ids(&self) -> Result<Vec<StripeEventId>, LedgerError>;
     /// Events not yet finished (received, processing, failed).
     async fn backlog(&self) -> Result<u64, LedgerError>;
+    /// Records events an operator fetched from Stripe's API, each as [`Self::record`] would,
+    /// answering for each in order, and writes an audit note naming `actor` (action `recover`)
+    /// for each one recorded, all in one transaction: either the page and its notes are kept,
+    /// or nothing is.
+    async fn record_recovered(&self, events: &[NewEvent], actor: &str, now: DateTime<Utc>) -> Result<Vec<RecordOutcome>, LedgerError>;
+    /// What [`Self::list`] returns for `filter`, each row with its payload.
+    async fn list_payloads(&self, filter: &LedgerFilter) -> Result<Vec<LedgerPayload>, LedgerError>;
 }

@@ -13,16 +13,17 @@ mod repository;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decoder::{DecodeError, DecodedEvent, EventDecoder};
 pub use ledger::{
-    Assignment, ClaimedEvent, EventStatus, LedgerEntry, LedgerError, LedgerFilter, NewEvent, RecordOutcome, UnknownEventStatus,
-    WebhookLedger,
+    Assignment, ClaimedEvent, EventStatus, LedgerEntry, LedgerError, LedgerFilter, LedgerPayload, NewEvent, RecordOutcome,
+    UnknownEventStatus, WebhookLedger,
 };
 pub use notifier::{Notifier, NotifyError};
 pub use payment::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
-    ScheduledDowngrade,
+    RefundRequest, ScheduledDowngrade,
 };
 pub use repository::{
-    BatchWrite, BillingRepository, Commit, EventDisposition, EventDone, OutboxClaim, OutboxItem, RepositoryError, UndecodableNotice,
+    BatchWrite, BillingRepository, Commit, EventDisposition, EventDone, Inconsistency, InconsistencyKind, OutboxClaim, OutboxItem,
+    RepositoryError, UndecodableNotice,
 };
 
 #[cfg(any(test, feature = "mocks"))]

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeChargeId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
 use crate::input::SubscriptionSnapshot;
 use crate::money::Money;
+use crate::refund::{ChargeSnapshot, Refund, RefundReason};
 
 /// A Checkout session to open in subscription mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,16 @@ pub struct ProrationPreview {
     /// The preview invoice's `amount_due`.
     pub amount_due: Money,
     pub proration_date: DateTime<Utc>,
+}
+
+/// A refund to create: (part of) a charge, tagged with the organization it was made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub org_id: OrgId,
+    pub charge: StripeChargeId,
+    /// `None` refunds what is left of the charge.
+    pub amount: Option<Money>,
+    pub reason: Option<RefundReason>,
 }
 
 /// Why a payment-provider call failed. Business variants first.
@@ -146,4 +157,8 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn release_schedule(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<(), PaymentError>;
     async fn cancel_now(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError>;
     async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError>;
+    /// Reads a charge, to learn whose it is and how much of it is left to refund.
+    async fn retrieve_charge(&self, id: &StripeChargeId) -> Result<ChargeSnapshot, PaymentError>;
+    /// Creates a refund; the same key with the same request replays Stripe's first answer.
+    async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError>;
 }

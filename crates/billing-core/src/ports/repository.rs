@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::ledger::EventStatus;
 use crate::effect::AuditEntry;
 use crate::ids::{InstallationId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeSubscriptionId};
 use crate::notice::Notice;
@@ -72,6 +73,51 @@ pub struct UndecodableNotice {
 pub struct OutboxClaim {
     pub items: Vec<OutboxItem>,
     pub undecodable: Vec<UndecodableNotice>,
+}
+
+/// How an organization's state disagrees with the events the ledger says were applied to it
+/// (EC-14: an event marked processed whose change the state does not show). Each kind is a
+/// guarantee of the commit (state and event status are written in one transaction), so any
+/// finding means a row was changed by hand or a bug slipped through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InconsistencyKind {
+    /// A processed `customer.subscription.created` or `.updated` event of the organization's
+    /// current subscription is newer, in Stripe's `created`, than the organization's watermark
+    /// (or the organization has none): applying it would have moved the watermark up to it.
+    SnapshotNotApplied,
+    /// A processed `customer.subscription.deleted` event of the organization's current
+    /// subscription, while the organization is not canceled or incomplete_expired.
+    DeletionNotApplied,
+    /// The watermark names an event the ledger does not hold as processed: absent, or in
+    /// another status (briefly so while an operator replays it).
+    WatermarkEventNotProcessed,
+}
+
+impl InconsistencyKind {
+    pub const ALL: [InconsistencyKind; 3] = [Self::SnapshotNotApplied, Self::DeletionNotApplied, Self::WatermarkEventNotProcessed];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::SnapshotNotApplied => "snapshot_not_applied",
+            Self::DeletionNotApplied => "deletion_not_applied",
+            Self::WatermarkEventNotProcessed => "watermark_event_not_processed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// One disagreement found by [`BillingRepository::consistency_problems`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inconsistency {
+    pub org_id: OrgId,
+    pub kind: InconsistencyKind,
+    /// The processed event that the state does not show, or the event the watermark names.
+    pub event_id: StripeEventId,
+    /// That event's status in the ledger; `None` when the ledger does not hold it.
+    pub event_status: Option<EventStatus>,
 }
 
 /// Why a repository call failed. Business variants first.
@@ -144,4 +190,11 @@ pub trait BillingRepository: Send + Sync + 'static {
     /// Gives up on undelivered notice `id` at `at`: claims never offer it again, and `reason`
     /// stays with the row for the operator.
     async fn outbox_dead_letter(&self, id: i64, reason: &str, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+    /// Up to `limit` organizations with a live subscription (any status but none, canceled and
+    /// incomplete_expired), by id, starting after `after`: keyset pages that stay correct
+    /// while organizations are added or change status between pages.
+    async fn paid_orgs(&self, after: Option<OrgId>, limit: u32) -> Result<Vec<OrgId>, RepositoryError>;
+    /// Up to `limit` disagreements between organizations and their processed events (see
+    /// [`InconsistencyKind`]), by organization, kind and event id.
+    async fn consistency_problems(&self, limit: u32) -> Result<Vec<Inconsistency>, RepositoryError>;
 }

@@ -2,9 +2,9 @@
 
 use super::effects::settle_refetches;
 use super::{BillingError, BillingService};
-use crate::decide::{decide, Decision, Outcome};
+use crate::decide::decide;
 use crate::effect::{Effect, StripeCall};
-use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId, StripeSubscriptionId};
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, PlanId};
 use crate::input::{Actor, CheckoutCompletion, Command, Input};
 use crate::policy::Policy;
 use crate::ports::{BillingRepository, CheckoutRequest, CheckoutSession, CheckoutSessionInfo, Clock, PaymentProvider, PortalSession};
@@ -149,16 +149,6 @@ where
             Some(owner) if &owner != org => Err(BillingError::SessionNotOwned),
             _ => Ok(()),
         }
-    }
-
-    /// Reads the subscription from Stripe and applies it as the truth.
-    pub(super) async fn apply_fetched(&self, org: &OrgId, subscription: &StripeSubscriptionId) -> Result<BillingState, BillingError> {
-        self.decide_and_commit(org, |loaded, now| async move {
-            let seed =
-                Decision { state: loaded, effects: vec![Effect::RefetchSubscription(subscription.clone())], outcome: Outcome::Applied };
-            Ok(settle_refetches(&self.rules, self.payments.as_ref(), seed, now).await?)
-        })
-        .await
     }
 
     /// A short-lived Stripe billing-portal link (Phase 1); created per click, never stored.

@@ -1,6 +1,8 @@
 //! Subscription commands: cancel, reactivate, change plan, cancel a scheduled change, admin cancel.
 
-use super::effects::run_stripe;
+use std::sync::{Mutex, PoisonError};
+
+use super::effects::{run_stripe, StripeReply};
 use super::{BillingError, BillingService};
 use crate::decide::decide;
 use crate::effect::Effect;
@@ -112,18 +114,35 @@ where
     /// Decides, performs the decision's Stripe calls in order, then commits. When a Stripe call
     /// fails nothing is saved (EC-12).
     pub(super) async fn run_command(&self, org: &OrgId, actor: Actor, command: Command) -> Result<BillingState, BillingError> {
-        self.decide_and_commit(org, |loaded, now| {
-            let input = Input::Command { actor: actor.clone(), command: command.clone() };
-            async move {
-                let decision = decide(&self.rules, &loaded, input, now)?;
-                for effect in &decision.effects {
-                    if let Effect::Stripe(cmd) = effect {
-                        run_stripe(self.payments.as_ref(), &loaded, cmd).await?;
+        self.run_command_replies(org, actor, command).await.map(|(state, _)| state)
+    }
+
+    /// [`Self::run_command`], returning also what Stripe answered to the calls of the decision
+    /// that was committed (an earlier attempt's answers are dropped when a conflict decided again).
+    pub(super) async fn run_command_replies(
+        &self,
+        org: &OrgId,
+        actor: Actor,
+        command: Command,
+    ) -> Result<(BillingState, Vec<StripeReply>), BillingError> {
+        let replies = Mutex::new(Vec::new());
+        let state = self
+            .decide_and_commit(org, |loaded, now| {
+                let input = Input::Command { actor: actor.clone(), command: command.clone() };
+                let replies = &replies;
+                async move {
+                    let decision = decide(&self.rules, &loaded, input, now)?;
+                    let mut answered = Vec::new();
+                    for effect in &decision.effects {
+                        if let Effect::Stripe(cmd) = effect {
+                            answered.push(run_stripe(self.payments.as_ref(), &loaded, cmd).await?);
+                        }
                     }
+                    *replies.lock().unwrap_or_else(PoisonError::into_inner) = answered;
+                    Ok(decision)
                 }
-                Ok(decision)
-            }
-        })
-        .await
+            })
+            .await?;
+        Ok((state, replies.into_inner().unwrap_or_else(PoisonError::into_inner)))
     }
 }

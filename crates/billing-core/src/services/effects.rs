@@ -6,16 +6,25 @@ use crate::decide::{decide, Decision, Rules};
 use crate::effect::{Effect, StripeCall, StripeCommand};
 use crate::input::Input;
 use crate::notice::Notice;
-use crate::ports::{BillingRepository, Commit, EventDone, PaymentError, PaymentProvider, PriceChange, ScheduledDowngrade};
+use crate::ports::{BillingRepository, Commit, EventDone, PaymentError, PaymentProvider, PriceChange, RefundRequest, ScheduledDowngrade};
+use crate::refund::Refund;
 use crate::state::BillingState;
+
+/// What a Stripe call of a decision gave back that the caller may want to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum StripeReply {
+    Done,
+    Refunded(Refund),
+}
 
 /// Performs one Stripe call of a decision.
 pub(super) async fn run_stripe<P: PaymentProvider + ?Sized>(
     payments: &P,
     state: &BillingState,
     cmd: &StripeCommand,
-) -> Result<(), PaymentError> {
+) -> Result<StripeReply, PaymentError> {
     let key = &cmd.idempotency_key;
+    let done = StripeReply::Done;
     match &cmd.call {
         // Opening a checkout needs a customer first and returns a session the caller must show,
         // so only `BillingService::start_checkout` performs it; reaching it here is a wiring bug.
@@ -23,25 +32,25 @@ pub(super) async fn run_stripe<P: PaymentProvider + ?Sized>(
             Err(PaymentError::Unknown(anyhow::anyhow!("checkout sessions are opened by start_checkout only")))
         }
         StripeCall::SetCancelAtPeriodEnd { subscription, cancel } => {
-            payments.set_cancel_at_period_end(subscription, *cancel, key).await.map(drop)
+            payments.set_cancel_at_period_end(subscription, *cancel, key).await.map(|_| done)
         }
         StripeCall::ChangePriceNow { subscription, price, proration_date } => {
             let customer = state.customer_id().cloned().ok_or_else(|| PaymentError::NotFound { resource: "customer".to_owned() })?;
             let change =
                 PriceChange { customer, subscription: subscription.clone(), price: price.clone(), proration_date: *proration_date };
-            payments.change_price_now(&change, key).await.map(drop)
+            payments.change_price_now(&change, key).await.map(|_| done)
         }
         StripeCall::ScheduleDowngrade { subscription, current_price, price, effective_at } => {
-            let downgrade = ScheduledDowngrade {
-                subscription: subscription.clone(),
-                current_price: current_price.clone(),
-                price: price.clone(),
-                effective_at: *effective_at,
-            };
-            payments.schedule_downgrade(&downgrade, key).await
+            let (subscription, current_price, price) = (subscription.clone(), current_price.clone(), price.clone());
+            let downgrade = ScheduledDowngrade { subscription, current_price, price, effective_at: *effective_at };
+            payments.schedule_downgrade(&downgrade, key).await.map(|()| done)
         }
-        StripeCall::ReleaseSchedule { subscription } => payments.release_schedule(subscription, key).await,
-        StripeCall::CancelNow { subscription } => payments.cancel_now(subscription, key).await.map(drop),
+        StripeCall::ReleaseSchedule { subscription } => payments.release_schedule(subscription, key).await.map(|()| done),
+        StripeCall::CancelNow { subscription } => payments.cancel_now(subscription, key).await.map(|_| done),
+        StripeCall::Refund { charge, amount, reason } => {
+            let request = RefundRequest { org_id: state.org_id().clone(), charge: charge.clone(), amount: *amount, reason: *reason };
+            payments.create_refund(&request, key).await.map(StripeReply::Refunded)
+        }
     }
 }
 

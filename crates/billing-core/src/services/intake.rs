@@ -1,5 +1,7 @@
 //! Recording verified webhook deliveries: check the mode, resolve the organization, record once.
 
+mod recovery;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

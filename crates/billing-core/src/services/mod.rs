@@ -7,7 +7,10 @@ mod effects;
 mod events;
 mod intake;
 mod notify;
+mod operator;
+mod payments;
 mod proration;
+mod sweep;
 mod tenancy;
 mod timers;
 
@@ -28,7 +31,10 @@ pub use drift::{drift, FieldDrift};
 pub use events::{EventProcessor, ProcessOutcome};
 pub use intake::{IntakeError, IntakeOutcome, StripeMode, VerifiedDelivery, WebhookIntake};
 pub use notify::{DeliveryReport, NotificationDispatcher};
+pub use operator::{RefundAsk, Refunded};
+pub use payments::{failed_payments, FailedPayment};
 pub use proration::ProrationQuote;
+pub use sweep::{SweepMode, SweepReport};
 pub use tenancy::TenantDisagreement;
 
 /// Where Stripe sends the customer back to.
@@ -69,6 +75,9 @@ pub enum BillingError {
     Repository(#[from] RepositoryError),
     #[error("webhook ledger failed: {0}")]
     Ledger(#[from] LedgerError),
+    /// A refund asked together with a cancellation was made, and the cancellation then failed.
+    #[error("refund {} of {} was made, but cancelling the subscription failed: {source}", .refund.id, .refund.amount)]
+    CancelAfterRefund { refund: Box<crate::refund::Refund>, source: Box<BillingError> },
 }
 
 /// The user-facing billing use cases.

@@ -4,7 +4,7 @@ use super::effects::commit_if_needed;
 use super::{BillingError, BillingService, MAX_CONFLICT_RETRIES};
 use crate::decide::{decide, due_timers, TransitionError};
 use crate::ids::OrgId;
-use crate::input::Input;
+use crate::input::{Actor, Input};
 use crate::ports::{BillingRepository, Clock, PaymentProvider, RepositoryError};
 
 impl<R, P, C> BillingService<R, P, C>
@@ -52,19 +52,6 @@ where
         }
     }
 
-    /// Re-reads the organization's subscription from Stripe and applies it (Stripe is the
-    /// source of truth); organizations without a subscription are returned unchanged.
-    ///
-    /// # Errors
-    /// Stripe or storage failures.
-    pub async fn reconcile(&self, org: &OrgId) -> Result<crate::state::BillingState, BillingError> {
-        let state = self.state(org).await?;
-        match state.subscription_id() {
-            Some(subscription) if !state.status().is_terminal() => self.apply_fetched(org, &subscription.clone()).await,
-            Some(_) | None => Ok(state),
-        }
-    }
-
     /// Reconciles the organizations most likely to have missed news: those in `past_due`.
     /// Returns how many were reconciled; one failure does not stop the others.
     ///
@@ -73,7 +60,7 @@ where
     pub async fn reconcile_past_due(&self, limit: u32) -> Result<usize, BillingError> {
         let mut done = 0;
         for org in self.repo.past_due(limit).await? {
-            if self.reconcile(&org).await.is_ok() {
+            if self.reconcile(&org, Actor::System).await.is_ok() {
                 done += 1;
             }
         }

@@ -2,11 +2,13 @@
 //! [`crate::StripeClient`] named after Stripe's API (`customers_create`, ...). They return the
 //! lenient wire types; [`crate::provider`] turns them into billing-core's.
 
+mod charges;
 mod checkout;
 mod customers;
 mod events;
 mod invoices;
 mod payment_intents;
+mod refunds;
 mod schedules;
 mod subscriptions;
 

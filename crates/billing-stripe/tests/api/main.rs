@@ -11,6 +11,7 @@ mod idempotency;
 mod invoices;
 mod matrix;
 mod price_changes;
+mod refunds;
 mod schedules;
 mod subscriptions;
 mod support;

@@ -17,6 +17,7 @@ mod intake;
 mod invoices;
 mod listing;
 mod monitoring;
+mod operator;
 mod repository;
 mod retries;
 
@@ -32,6 +33,7 @@ pub use intake::*;
 pub use invoices::*;
 pub use listing::*;
 pub use monitoring::*;
+pub use operator::*;
 pub use repository::*;
 pub use retries::*;
 

@@ -80,12 +80,21 @@ pub async fn audit_rows_of_every_cause_are_listed_newest_first<S: Store>(store: 
         audit(AuditCause::Command { name: "admin_cancel_now", actor: Actor::Admin("ops@example.com".into()) }, 30),
         audit(AuditCause::Command { name: "reactivate", actor: Actor::System }, 40),
         audit(AuditCause::Timer(Timer::GraceExpired), 50),
-        audit(AuditCause::Reconcile, 60),
+        audit(AuditCause::Reconcile { actor: Actor::System }, 60),
+        audit(AuditCause::Reconcile { actor: Actor::Admin("alice".into()) }, 70),
+        audit(
+            AuditCause::Refund {
+                actor: Actor::Admin("bob".into()),
+                charge: "ch_test_1".parse().unwrap(),
+                amount: Money::new(900, Currency::USD),
+            },
+            80,
+        ),
     ];
     let state = store.load_or_create(&org(1), &free()).await.unwrap();
     store.commit(Commit { audit: entries[..3].to_vec(), ..bare_commit(state, None, at(30)) }).await.unwrap();
     let state = store.load(&org(1)).await.unwrap().unwrap();
-    store.commit(Commit { audit: entries[3..].to_vec(), ..bare_commit(state, None, at(60)) }).await.unwrap();
+    store.commit(Commit { audit: entries[3..].to_vec(), ..bare_commit(state, None, at(80)) }).await.unwrap();
 
     let newest_first: Vec<AuditEntry> = entries.iter().rev().cloned().collect();
     assert_eq!(store.audit_trail(&org(1), 10).await.unwrap(), newest_first);

@@ -3,6 +3,7 @@
 mod audit;
 mod commands;
 mod invoices;
+mod operator;
 mod ordering;
 mod payments;
 mod recovery;

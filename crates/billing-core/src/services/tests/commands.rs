@@ -1,4 +1,5 @@
 use super::*;
+use crate::effect::{AuditCause, AuditEntry};
 use crate::ids::IdempotencyKey;
 use crate::input::Actor;
 use crate::ports::{PaymentError, RepositoryError};
@@ -102,10 +103,14 @@ async fn reconcile_applies_what_stripe_says_now() {
     canceled.canceled_at = Some(at(DAY));
     payments.expect_retrieve_subscription().times(1).returning(move |_| Ok(canceled.clone()));
     repo.expect_commit()
-        .withf(|c| c.state.plan() == &plan("free") && c.state.status() == SubscriptionStatus::Canceled)
+        .withf(|c| {
+            c.state.plan() == &plan("free")
+                && c.state.status() == SubscriptionStatus::Canceled
+                && matches!(c.audit[..], [AuditEntry { cause: AuditCause::Reconcile { actor: Actor::System }, .. }])
+        })
         .times(1)
         .returning(|_| Ok(5));
-    let state = service(repo, payments, 2 * DAY).reconcile(&org("org_1")).await.unwrap();
+    let state = service(repo, payments, 2 * DAY).reconcile(&org("org_1"), Actor::System).await.unwrap();
     assert_eq!(state.status(), SubscriptionStatus::Canceled);
 }
 

@@ -10,7 +10,11 @@ mod events;
 mod intake;
 mod intake_mode;
 mod notify;
+mod operator;
+mod payments;
 mod proration;
+mod recovery;
+mod sweep;
 
 use std::sync::Arc;
 
