@@ -54,6 +54,10 @@ pub struct Settings {
     pub body_read_timeout_secs: u64,
     /// The bearer token `GET /metrics` requires, when set.
     pub metrics_token: Option<SecretString>,
+    /// Seconds between drift checks; 0 means none.
+    pub drift_check_interval_secs: u64,
+    /// Stripe reads per second a drift check makes at most.
+    pub drift_check_rate: u32,
 }
 
 impl Settings {
@@ -178,6 +182,8 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         trusted_proxies: validate::trusted_proxies(args.trusted_proxies.or(file.trusted_proxies).as_deref())?,
         body_read_timeout_secs: args.body_read_timeout_secs.or(file.body_read_timeout_secs).unwrap_or(5),
         metrics_token: secret(args.metrics_token.or(file.metrics_token)),
+        drift_check_interval_secs: args.drift_check_interval_secs.or(file.drift_check_interval_secs).unwrap_or(6 * 3600),
+        drift_check_rate: args.drift_check_rate.or(file.drift_check_rate).unwrap_or(5),
     };
     settings.validate()?;
     Ok(settings)

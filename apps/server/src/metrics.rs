@@ -27,6 +27,10 @@ pub struct Metrics {
     pub webhooks_verified: IntCounterVec,
     pub notices_settled: IntCounterVec,
     pub payment_recovery_seconds: Histogram,
+    pub drifted_organizations: IntGauge,
+    pub drift_check_failures: IntGauge,
+    pub drift_checked_organizations: IntGauge,
+    pub drift_check_completed: IntGauge,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -149,6 +153,26 @@ impl Metrics {
                 &["kind"],
             )?,
             payment_recovery_seconds: recovery_times(&r)?,
+            drifted_organizations: gauge(
+                &r,
+                "billing_drifted_organizations",
+                "Organizations whose state differed from Stripe's at the last drift check",
+            )?,
+            drift_check_failures: gauge(
+                &r,
+                "billing_drift_check_failures",
+                "Organizations the last drift check could not compare with Stripe",
+            )?,
+            drift_checked_organizations: gauge(
+                &r,
+                "billing_drift_checked_organizations",
+                "Organizations with a live subscription the last drift check compared",
+            )?,
+            drift_check_completed: gauge(
+                &r,
+                "billing_drift_check_completed_timestamp_seconds",
+                "When the last drift check finished (Unix time); 0 before the first",
+            )?,
             registry: r,
         })
     }
@@ -156,7 +180,7 @@ impl Metrics {
     /// The names of every metric, whether or not it has been observed yet (a labelled metric
     /// appears in the exposition only once a label set is used).
     pub fn names(&self) -> Vec<String> {
-        let collectors: [&dyn prometheus::core::Collector; 20] = [
+        let collectors: [&dyn prometheus::core::Collector; 24] = [
             &self.webhooks_received,
             &self.webhooks_duplicate,
             &self.webhooks_mode_mismatch,
@@ -177,6 +201,10 @@ impl Metrics {
             &self.webhooks_verified,
             &self.notices_settled,
             &self.payment_recovery_seconds,
+            &self.drifted_organizations,
+            &self.drift_check_failures,
+            &self.drift_checked_organizations,
+            &self.drift_check_completed,
         ];
         collectors.iter().flat_map(|c| c.desc()).map(|d| d.fq_name.clone()).collect()
     }

@@ -26,6 +26,7 @@ use crate::auth::{TokenAuthority, TokenPolicy};
 use crate::body_deadline::BodyReadTimeout;
 use crate::client_ip::TrustedProxies;
 use crate::config::Settings;
+use crate::drift::{spawn_drift_worker, DriftSchedule};
 use crate::group_commit::GroupCommitLedger;
 use crate::limiter::{FailureLimiter, DEFAULT_MAX_TRACKED};
 use crate::metrics::Metrics;
@@ -256,6 +257,9 @@ impl Application {
         let server = serve(listener, state, BodyReadTimeout(Duration::from_secs(settings.body_read_timeout_secs)))?;
         let stop = CancellationToken::new();
         let mut workers = event_workers(&settings, &processor, &wake, &metrics, cadence, &stop);
+        if let Some(schedule) = DriftSchedule::of(&settings, cadence) {
+            workers.push(spawn_drift_worker(billing.clone(), core.clock.clone(), metrics.clone(), schedule, stop.clone()));
+        }
         workers.push(spawn_timer_worker(billing, core.ledger, metrics.clone(), cadence, stop.clone()));
         workers.push(spawn_notice_worker(dispatcher, metrics, cadence, stop.clone()));
         tracing::info!(address = %settings.bind_addr.ip(), port, store = ?settings.shared.database, "billing server listening");

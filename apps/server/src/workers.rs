@@ -27,6 +27,10 @@ pub struct Cadence {
     pub timers: Duration,
     pub reconcile: Duration,
     pub notices: Duration,
+    /// From the start to the first drift check.
+    pub drift_first: Duration,
+    /// Replaces `DRIFT_CHECK_INTERVAL_SECS` when set (tests check every second).
+    pub drift_every: Option<Duration>,
     /// How long a notice whose delivery failed first waits before it is offered again; the
     /// wait doubles with each failure, up to six hours.
     pub notice_retry: chrono::Duration,
@@ -39,6 +43,8 @@ impl Default for Cadence {
             timers: Duration::from_secs(5),
             reconcile: Duration::from_secs(600),
             notices: Duration::from_secs(2),
+            drift_first: Duration::from_secs(300),
+            drift_every: None,
             notice_retry: chrono::Duration::seconds(60),
         }
     }
@@ -149,7 +155,7 @@ async fn process_one(processor: &Processor, event: &ClaimedEvent, metrics: &Metr
 
 /// Runs `work`, catching a panic in it: the panic is counted under `worker` and its message
 /// returned, and the task running `work` lives on.
-async fn guarded<T>(metrics: &Metrics, worker: &'static str, work: impl Future<Output = T>) -> Result<T, String> {
+pub(crate) async fn guarded<T>(metrics: &Metrics, worker: &'static str, work: impl Future<Output = T>) -> Result<T, String> {
     // Nothing `work` borrows is left half-updated in a way a later round could observe: the
     // ledger's lease guards make every write all-or-nothing, and the metrics are atomic.
     match AssertUnwindSafe(work).catch_unwind().await {

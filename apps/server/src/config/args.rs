@@ -72,6 +72,14 @@ pub struct Args {
     /// Seconds a request body may take to arrive before the answer is 408, 1 to 60 [default: 5].
     #[arg(long, env = "BODY_READ_TIMEOUT_SECS")]
     pub(crate) body_read_timeout_secs: Option<u64>,
+    /// Seconds between two drift checks, which compare every organization with a live
+    /// subscription to Stripe and export how many differ; 0 turns them off, else 300 to 604800
+    /// [default: 21600].
+    #[arg(long, env = "DRIFT_CHECK_INTERVAL_SECS")]
+    pub(crate) drift_check_interval_secs: Option<u64>,
+    /// Stripe reads per second a drift check makes at most, 1 to 20 [default: 5].
+    #[arg(long, env = "DRIFT_CHECK_RATE")]
+    pub(crate) drift_check_rate: Option<u32>,
     /// Bearer token GET /metrics requires; without it, /metrics is open.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub(crate) metrics_token: Option<String>,

@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub trusted_proxies: Option<String>,
     pub body_read_timeout_secs: Option<u64>,
     pub metrics_token: Option<String>,
+    pub drift_check_interval_secs: Option<u64>,
+    pub drift_check_rate: Option<u32>,
 }
 
 impl std::fmt::Debug for FileConfig {

@@ -66,20 +66,23 @@ fn the_notice_webhook_url_must_be_http_and_never_prints() {
 #[test]
 fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
     type Set = fn(&mut Args);
-    let cases: [(&str, Set, Set); 7] = [
+    let cases: [(&str, Set, Set); 9] = [
         ("JWT_TTL_SECS", |a| a.jwt_ttl_secs = Some(0), |a| a.jwt_ttl_secs = Some(i64::MAX)),
         ("JWT_REFRESH_WINDOW_SECS", |a| a.jwt_refresh_window_secs = Some(0), |a| a.jwt_refresh_window_secs = Some(i64::MAX)),
         ("JWT_MAX_SESSION_SECS", |a| a.jwt_max_session_secs = Some(59), |a| a.jwt_max_session_secs = Some(i64::MAX)),
         ("WEBHOOK_TOLERANCE_SECS", |a| a.webhook_tolerance_secs = Some(0), |a| a.webhook_tolerance_secs = Some(3601)),
         ("BODY_READ_TIMEOUT_SECS", |a| a.body_read_timeout_secs = Some(0), |a| a.body_read_timeout_secs = Some(61)),
         ("BILLING_RETRY_HORIZON_SECS", |a| a.retry_horizon_secs = Some(3599), |a| a.retry_horizon_secs = Some(2_592_001)),
+        ("DRIFT_CHECK_RATE", |a| a.drift_check_rate = Some(0), |a| a.drift_check_rate = Some(21)),
+        ("DRIFT_CHECK_INTERVAL_SECS", |a| a.drift_check_interval_secs = Some(299), |a| a.drift_check_interval_secs = Some(604_801)),
         // The shared settings' bounds are billing-wiring's; one of them shows the server applies them.
         ("STRIPE_TIMEOUT_SECS", |a| a.shared.stripe_timeout_secs = Some(0), |a| a.shared.stripe_timeout_secs = Some(u64::MAX)),
     ];
     for (var, low, high) in cases {
         for set in [low, high] {
             let err = with(set).unwrap_err();
-            assert!(matches!(err, ConfigError::OutOfRange { var: v, .. } if v == var), "{var}: {err}");
+            let named = matches!(&err, ConfigError::OutOfRange { var: v, .. } | ConfigError::Invalid { var: v, .. } if *v == var);
+            assert!(named, "{var}: {err}");
             assert!(err.to_string().contains(var), "{err}");
         }
     }
@@ -87,8 +90,14 @@ fn duration_settings_outside_their_bounds_are_refused_naming_the_variable() {
         a.webhook_tolerance_secs = Some(3600);
         a.body_read_timeout_secs = Some(60);
         a.retry_horizon_secs = Some(3600);
+        a.drift_check_rate = Some(20);
+        a.drift_check_interval_secs = Some(300);
     });
     assert!(edges.is_ok(), "{edges:?}");
+    let off = with(|a| a.drift_check_interval_secs = Some(0));
+    assert_eq!(off.map(|s| s.drift_check_interval_secs).ok(), Some(0), "0 turns drift checks off");
+    let week = with(|a| a.drift_check_interval_secs = Some(604_800));
+    assert!(week.is_ok(), "{week:?}");
     let mut coded = defaults().unwrap();
     coded.shared.database_statement_timeout_secs = 0;
     assert!(coded.validate().is_err_and(|e| e.to_string().contains("DATABASE_STATEMENT_TIMEOUT_SECS")));
@@ -119,6 +128,7 @@ fn trusted_proxies_are_addresses_or_cidr_ranges() {
 fn new_settings_default_to_the_documented_values() {
     let s = with(|_| {}).unwrap();
     assert_eq!((s.body_read_timeout_secs, s.jwt_max_session_secs), (5, 604_800));
+    assert_eq!((s.drift_check_interval_secs, s.drift_check_rate), (21_600, 5));
     assert!(s.trusted_proxies.is_empty() && s.metrics_token.is_none() && s.jwt_issuer.is_none() && s.jwt_audience.is_none());
     let s = with(|a| {
         a.metrics_token = Some("metrics-T0KEN".into());
@@ -150,7 +160,7 @@ fn every_setting_keeps_its_environment_variable() {
         JWT_MAX_SESSION_SECS JWT_ISSUER JWT_AUDIENCE APP_BASE_URL BILLING_PLANS_FILE BILLING_WORKERS BILLING_BATCH_SIZE \
         BILLING_GRACE_DAYS BILLING_MAX_ATTEMPTS BILLING_RETRY_HORIZON_SECS DATABASE_STATEMENT_TIMEOUT_SECS \
         WEBHOOK_TOLERANCE_SECS LOG_FORMAT NOTIFY_WEBHOOK_URL NOTIFY_WEBHOOK_SECRET STRIPE_TIMEOUT_SECS STRIPE_MAX_RETRIES \
-        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN"
+        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN DRIFT_CHECK_INTERVAL_SECS DRIFT_CHECK_RATE"
         .split_whitespace()
         .collect();
     expected.sort_unstable();
@@ -191,9 +201,12 @@ fn a_file_with_every_key_still_reads() {
         trusted_proxies = "10.0.0.0/8"
         body_read_timeout_secs = 9
         metrics_token = "metrics-file"
+        drift_check_interval_secs = 3600
+        drift_check_rate = 2
     "#;
     let s = resolve(Args::default(), FileConfig::parse(text).unwrap()).unwrap();
     assert_eq!((s.bind_addr.port(), s.workers, s.batch_size, s.max_attempts, s.log_json), (9001, 3, 64, 5, true));
     assert_eq!((s.shared.grace_days, s.shared.stripe_timeout_secs, s.shared.stripe_max_retries), (10, 20, 4));
     assert_eq!((s.app_base_url.as_str(), s.shared.stripe_prices[2].1.as_deref()), ("https://app.example", Some("price_enterprise")));
+    assert_eq!((s.drift_check_interval_secs, s.drift_check_rate), (3600, 2));
 }

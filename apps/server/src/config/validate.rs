@@ -17,7 +17,7 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 const WEEK_SECS: i64 = 7 * 24 * 3600;
 const YEAR_SECS: i64 = 365 * 24 * 3600;
 
-fn bounds(s: &Settings) -> [Bound; 6] {
+fn bounds(s: &Settings) -> [Bound; 7] {
     [
         ("JWT_TTL_SECS", s.jwt_ttl_secs, 1..=WEEK_SECS),
         ("JWT_REFRESH_WINDOW_SECS", s.jwt_refresh_window_secs, 1..=WEEK_SECS),
@@ -28,6 +28,9 @@ fn bounds(s: &Settings) -> [Bound; 6] {
         // Under an hour an ordinary outage would dead-letter events again; past a month nobody
         // is waiting for them.
         ("BILLING_RETRY_HORIZON_SECS", wide(s.retry_horizon_secs), 3600..=30 * 24 * 3600),
+        // Stripe allows 100 reads a second in live mode and 25 in test mode, shared with every
+        // other caller of the account; a background check takes a small share of it.
+        ("DRIFT_CHECK_RATE", i64::from(s.drift_check_rate), 1..=20),
     ]
 }
 
@@ -35,6 +38,10 @@ fn bounds(s: &Settings) -> [Bound; 6] {
 pub(super) fn validate(s: &Settings) -> Result<(), ConfigError> {
     s.shared.validate()?;
     check_bounds(bounds(s))?;
+    // More often than every five minutes the checks would never rest on a large account.
+    if s.drift_check_interval_secs != 0 && !(300..=WEEK_SECS).contains(&wide(s.drift_check_interval_secs)) {
+        return Err(ConfigError::invalid("DRIFT_CHECK_INTERVAL_SECS", "must be 0 (off) or between 300 and 604800"));
+    }
     if s.jwt_secret.as_ref().is_some_and(|secret| secret.expose_secret().len() < MIN_JWT_SECRET_BYTES) {
         return Err(ConfigError::invalid(
             "JWT_SECRET",

@@ -57,6 +57,9 @@ pub fn cadence() -> Cadence {
         reconcile: Duration::from_secs(3600),
         notices: Duration::from_millis(200),
         notice_retry: chrono::Duration::seconds(1),
+        // Drift checks read every paid subscription from Stripe; only their own test runs them.
+        drift_first: Duration::from_secs(3600),
+        drift_every: None,
     }
 }
 
@@ -93,13 +96,24 @@ pub async fn spawn_configured(
     stripe_key: bool,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    spawn_paced(database, dir, stripe_key, cadence(), configure).await
+}
+
+/// Like [`spawn_configured`], with the workers on `cadence`.
+pub async fn spawn_paced(
+    database: DatabaseConfig,
+    dir: Option<tempfile::TempDir>,
+    stripe_key: bool,
+    cadence: Cadence,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         billing_server::telemetry::init(false);
     }
     let stripe = MockServer::start().await;
     let mut settings = settings(database.clone(), &stripe.uri(), stripe_key);
     configure(&mut settings);
-    let app = Application::build_with(settings, cadence()).await.expect("the app builds");
+    let app = Application::build_with(settings, cadence).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { address, client: reqwest::Client::new(), stripe, database, _dir: dir }

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod checkout;
+mod drift;
 mod helpers;
 mod instances;
 mod notices;
