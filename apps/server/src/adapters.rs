@@ -10,7 +10,9 @@ use billing_core::ports::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
     ScheduledDowngrade,
 };
-use billing_core::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+use billing_core::{
+    CheckoutSessionId, IdempotencyKey, OrgId, StripeChargeId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot,
+};
 
 use crate::metrics::Metrics;
 
@@ -56,6 +58,9 @@ impl PaymentProvider for UnconfiguredPayments {
         Err(PaymentError::NotConfigured)
     }
     async fn preview_proration(&self, _: &PriceChange) -> Result<ProrationPreview, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn charge_customer(&self, _: &StripeChargeId) -> Result<Option<StripeCustomerId>, PaymentError> {
         Err(PaymentError::NotConfigured)
     }
 }
@@ -132,5 +137,8 @@ impl PaymentProvider for MeteredPayments {
     }
     async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError> {
         self.timed("preview_proration", self.inner.preview_proration(change)).await
+    }
+    async fn charge_customer(&self, id: &StripeChargeId) -> Result<Option<StripeCustomerId>, PaymentError> {
+        self.timed("charge_customer", self.inner.charge_customer(id)).await
     }
 }

@@ -112,6 +112,18 @@ id_type!(
     /// A Stripe invoice, `in_...`.
     StripeInvoiceId, "Stripe invoice id", "in_"
 );
+id_type!(
+    /// A Stripe subscription schedule, `sub_sched_...`.
+    StripeScheduleId, "Stripe subscription schedule id", "sub_sched_"
+);
+id_type!(
+    /// A Stripe charge: `ch_...`, or `py_...` for some payment methods, so no prefix is required.
+    StripeChargeId, "Stripe charge id", ""
+);
+id_type!(
+    /// A Stripe dispute (chargeback): `dp_...`, or `du_...` for some payment methods.
+    StripeDisputeId, "Stripe dispute id", ""
+);
 
 /// The `Idempotency-Key` sent with one logical Stripe operation, reused on every retry of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

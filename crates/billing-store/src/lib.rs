@@ -28,6 +28,7 @@ mod outbox;
 mod reads;
 mod repository_port;
 mod rows;
+mod schedule_mark;
 pub mod sql;
 mod state;
 mod store;

@@ -6,7 +6,9 @@ use billing_core::ports::{
     CheckoutRequest, CheckoutSession, CheckoutSessionInfo, PaymentError, PaymentProvider, PortalSession, PriceChange, ProrationPreview,
     ScheduledDowngrade,
 };
-use billing_core::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot};
+use billing_core::{
+    CheckoutSessionId, IdempotencyKey, OrgId, StripeChargeId, StripeCustomerId, StripeSubscriptionId, SubscriptionSnapshot,
+};
 use chrono::{DateTime, Utc};
 
 use crate::client::StripeClient;
@@ -157,5 +159,10 @@ impl PaymentProvider for StripeClient {
         let key = format!("billing:preview:{}:{}:{}", change.subscription, change.price, change.proration_date.timestamp());
         let invoice = self.invoices_create_preview(change, item_id, &step_key(&key, "preview")).await?;
         converted(convert::proration_preview(&invoice, change.proration_date))
+    }
+
+    async fn charge_customer(&self, id: &StripeChargeId) -> Result<Option<StripeCustomerId>, PaymentError> {
+        let charge = self.charges_retrieve(id).await?;
+        converted(convert::optional_id("customer", charge.customer.as_ref()))
     }
 }

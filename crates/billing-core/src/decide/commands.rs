@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
+use super::schedule::note_own_change;
 use super::subscription::end_subscription_now;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::catalog::Plan;
@@ -39,6 +40,7 @@ pub(super) fn on_command(
             end_subscription_now(&mut draft, rules, subscription, now);
         }
     }
+    note_own_change(&mut draft, now);
     Ok(draft.finish(AuditCause::Command { name, actor }, Outcome::Applied, now))
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeChargeId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
 use crate::input::SubscriptionSnapshot;
 use crate::money::Money;
 
@@ -146,4 +146,7 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn release_schedule(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<(), PaymentError>;
     async fn cancel_now(&self, id: &StripeSubscriptionId, key: &IdempotencyKey) -> Result<SubscriptionSnapshot, PaymentError>;
     async fn preview_proration(&self, change: &PriceChange) -> Result<ProrationPreview, PaymentError>;
+    /// The customer a charge was made for; `None` for a charge without one (a guest payment).
+    /// Disputes name only their charge, so this is how their organization is found.
+    async fn charge_customer(&self, id: &StripeChargeId) -> Result<Option<StripeCustomerId>, PaymentError>;
 }

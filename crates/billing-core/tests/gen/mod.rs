@@ -26,6 +26,8 @@ pub fn snapshot_strategy() -> impl Strategy<Value = SubscriptionSnapshot> {
             cancel_at_period_end: cancel,
             period: period(n * 30 * DAY),
             canceled_at: None,
+            org_id: None,
+            schedule_id: None,
         },
     )
 }
@@ -139,6 +141,8 @@ fn lifecycle(steps: Vec<LifecycleStep>, recovery: Option<i64>, deleted: bool) ->
             cancel_at_period_end: cancel,
             period: period(0),
             canceled_at: None,
+            org_id: None,
+            schedule_id: None,
         };
         let idx = u32::try_from(i).unwrap_or(0);
         let invoice = invoice_fact(&unpaid.take().unwrap_or_else(|| format!("in_{idx}")), 9_900);

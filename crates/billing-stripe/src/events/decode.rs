@@ -1,11 +1,11 @@
 //! The [`EventDecoder`] port: a stored payload to a [`StripeEvent`], or "ignored".
 
 use billing_core::ports::{DecodeError, DecodedEvent, EventDecoder};
-use billing_core::{CheckoutCompletion, CheckoutSessionId, StripeEvent, StripeFact, SubscriptionSnapshot};
+use billing_core::{CheckoutCompletion, CheckoutSessionId, ScheduleSnapshot, StripeEvent, StripeFact, SubscriptionSnapshot};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{read_event, EnvelopeError};
+use super::{facts, read_event, EnvelopeError};
 use crate::convert::{charge_refunded, invoice_fact, parse_id, ConvertError, InvoiceAmount};
 use crate::wire;
 
@@ -37,7 +37,7 @@ impl EventDecoder for StripeEventDecoder {
 
 /// The event types whose facts the billing state depends on; every other type is recorded and
 /// ignored. Recovery lists exactly these from the API.
-pub const HANDLED_EVENT_TYPES: [&str; 10] = [
+pub const HANDLED_EVENT_TYPES: [&str; 21] = [
     "checkout.session.completed",
     "checkout.session.expired",
     "customer.subscription.created",
@@ -48,12 +48,24 @@ pub const HANDLED_EVENT_TYPES: [&str; 10] = [
     "invoice.payment_failed",
     "invoice.payment_action_required",
     "charge.refunded",
+    "customer.subscription.trial_will_end",
+    "invoice.upcoming",
+    "subscription_schedule.created",
+    "subscription_schedule.updated",
+    "subscription_schedule.released",
+    "subscription_schedule.canceled",
+    "subscription_schedule.completed",
+    "subscription_schedule.aborted",
+    "subscription_schedule.expiring",
+    "charge.dispute.created",
+    "charge.dispute.closed",
 ];
 
 /// The fact an event states, or `None` for types the billing state does not depend on.
 ///
 /// `invoice.paid` and `invoice.payment_succeeded` carry the same invoice and both map to
-/// [`StripeFact::InvoicePaid`] with its id; the core counts an invoice once.
+/// [`StripeFact::InvoicePaid`] with its id; the core counts an invoice once. `invoice.upcoming`
+/// carries an invoice without an id.
 fn fact_for(event_type: &str, object: Value) -> Result<Option<StripeFact>, DecodeError> {
     // The list is the one source of truth: a type matched below but missing from it would be
     // decoded from webhooks yet never fetched by recovery.
@@ -77,6 +89,14 @@ fn fact_for(event_type: &str, object: Value) -> Result<Option<StripeFact>, Decod
         "invoice.payment_failed" => StripeFact::InvoicePaymentFailed(invoice_fact(&read(object)?, InvoiceAmount::Due)?),
         "invoice.payment_action_required" => StripeFact::InvoiceActionRequired(invoice_fact(&read(object)?, InvoiceAmount::Due)?),
         "charge.refunded" => charge_refunded(&read(object)?)?,
+        "customer.subscription.trial_will_end" => facts::trial_will_end(&read(object)?)?,
+        "invoice.upcoming" => StripeFact::InvoiceUpcoming(facts::upcoming_invoice(&read(object)?)?),
+        "charge.dispute.created" => StripeFact::DisputeOpened(facts::dispute(&read(object)?)?),
+        "charge.dispute.closed" => StripeFact::DisputeClosed(facts::dispute(&read(object)?)?),
+        // Every schedule event carries the whole schedule; its status says what happened.
+        schedule if schedule.starts_with("subscription_schedule.") => {
+            StripeFact::ScheduleChanged(ScheduleSnapshot::try_from(&read::<wire::SubscriptionSchedule>(object)?)?)
+        }
         _ => return Ok(None),
     };
     Ok(Some(fact))
@@ -89,7 +109,7 @@ fn read<T: DeserializeOwned>(object: Value) -> Result<T, DecodeError> {
 impl From<ConvertError> for DecodeError {
     fn from(error: ConvertError) -> Self {
         match error {
-            ConvertError::UnknownStatus(_) => DecodeError::Unsupported(describe(&error)),
+            ConvertError::UnknownStatus(_) | ConvertError::UnknownScheduleStatus(_) => DecodeError::Unsupported(describe(&error)),
             ConvertError::Missing(_)
             | ConvertError::BadId { .. }
             | ConvertError::BadTimestamp(_)

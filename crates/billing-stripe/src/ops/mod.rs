@@ -2,6 +2,7 @@
 //! [`crate::StripeClient`] named after Stripe's API (`customers_create`, ...). They return the
 //! lenient wire types; [`crate::provider`] turns them into billing-core's.
 
+mod charges;
 mod checkout;
 mod customers;
 mod events;

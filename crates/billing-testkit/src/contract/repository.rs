@@ -9,7 +9,7 @@ use billing_core::{Actor, AuditCause, AuditEntry, BillingState, BillingStatePart
 use chrono::{DateTime, Utc};
 
 use super::{free, Store};
-use crate::fixtures::{at, fully_populated_state, org, plan, session};
+use crate::fixtures::{at, fully_populated_state, org, plan, session, subscription};
 
 fn bare_commit(state: BillingState, next_timer_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Commit {
     Commit { state, audit: Vec::new(), notices: Vec::new(), event: None, next_timer_at, at }
@@ -105,7 +105,16 @@ fn every_notice() -> Vec<Notice> {
         Notice::CheckoutInProgress { session_id: session("test_1"), started_at: at(1) },
         Notice::PlanChanged { from: free(), to: plan("team") },
         Notice::RefundIssued { amount: usd, full: false },
+        Notice::TrialEndsSoon { ends_at: at(40) },
+        Notice::RenewalUpcoming { amount: usd, renews_at: at(50) },
+        Notice::DisputeOpened { dispute: dispute("dp_1"), amount: usd, reason: "fraudulent".into(), status: "needs_response".into() },
+        Notice::DisputeClosed { dispute: dispute("dp_1"), amount: usd, reason: "fraudulent".into(), status: "won".into() },
+        Notice::SecondSubscription { subscription: subscription(2), status: SubscriptionStatus::Trialing },
     ]
+}
+
+fn dispute(raw: &str) -> billing_core::ids::StripeDisputeId {
+    billing_core::ids::StripeDisputeId::parse(raw).unwrap()
 }
 
 /// The outbox ids `notifiers` concurrent claimers took until the outbox ran dry.
