@@ -39,14 +39,14 @@ pub(super) fn on_schedule(
         return Draft::unchanged(state, Outcome::Applied);
     }
     let mut draft = Draft::new(state);
-    if schedule.status.has_ended() {
+    if schedule.status.has_ended() || replaces_the_last_schedule(state, &schedule) {
         draft.next.scheduled_change = None;
     } else if let Some(phase) = &schedule.next_phase {
         draft.next.scheduled_change = planned_change(rules, state, phase);
     }
-    // A schedule with no next phase schedules nothing new: it is how a schedule made from the
-    // subscription looks before its phases are set (our own downgrade's first event), so it
-    // leaves the scheduled change as it is.
+    // A schedule of its own with no next phase schedules nothing new: it is how a schedule made
+    // from the subscription looks before its phases are set (our own downgrade's first event),
+    // so it leaves the scheduled change as it is.
     let ended = schedule.status.has_ended();
     let mark = ScheduleWatermark { schedule_id: Some(schedule.id), ended, created, event_id: Some(event_id.clone()) };
     draft.next.schedule_watermark = Some(mark);
@@ -69,6 +69,14 @@ fn order(state: &BillingState, schedule: &ScheduleSnapshot, created: DateTime<Ut
     } else {
         Order::Newer
     }
+}
+
+/// True for a schedule without a next phase other than the one last heard of: a subscription has
+/// one schedule at a time, so the one that scheduled the change is gone, even when the news of
+/// its end is still on its way.
+fn replaces_the_last_schedule(state: &BillingState, schedule: &ScheduleSnapshot) -> bool {
+    let last = state.schedule_watermark().and_then(|mark| mark.schedule_id.as_ref());
+    schedule.next_phase.is_none() && last.is_some_and(|last| last != &schedule.id)
 }
 
 /// False for the end of a schedule other than the one last heard of, in the same second: it

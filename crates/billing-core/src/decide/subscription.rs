@@ -207,21 +207,8 @@ pub(super) fn on_deleted(
     if state.ended_subscriptions().contains(&snapshot.id) {
         return Ok(Draft::unchanged(state, Outcome::Duplicate));
     }
-    if !current {
-        match foreign(rules, state, &snapshot) {
-            Some(why @ (Foreign::OtherOrganization | Foreign::PriceNotInCatalog)) => return Ok(set_aside(state, &snapshot, why)),
-            Some(Foreign::SecondSubscription) | None => {}
-        }
-        // Another subscription ending changes nothing while ours is alive or already ended;
-        // it is only recorded so that later news about it is recognised as stale.
-        if state.has_live_subscription() || state.status().is_terminal() {
-            let mut draft = Draft::new(state);
-            remember_ended(&mut draft.next.ended_subscriptions, &snapshot.id);
-            return Ok(draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now));
-        }
-        if order(state, created, Some(&event_id)) == Order::Stale {
-            return Ok(Draft::unchanged(state, Outcome::Stale));
-        }
+    if let Some(decision) = (!current).then(|| other_ended(rules, state, &event_id, created, &snapshot, now)).flatten() {
+        return Ok(decision);
     }
     let mut draft = Draft::new(state);
     end_subscription(&mut draft, rules, &snapshot, snapshot.canceled_at.unwrap_or(created));
@@ -230,6 +217,30 @@ pub(super) fn on_deleted(
         draft.next.watermark = Some(Watermark { subscription_id: Some(snapshot.id.clone()), created, event_id: Some(event_id.clone()) });
     }
     Ok(draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now))
+}
+
+/// The end of a subscription other than the tracked one, when it is not the organization's to
+/// apply: set aside when the organization never followed it, only remembered while ours is alive
+/// or already ended (so later news about it is recognised as stale), stale when older than what
+/// we know. `None` when it ends the organization's subscription after all.
+fn other_ended(
+    rules: &Rules,
+    state: &BillingState,
+    event_id: &StripeEventId,
+    created: DateTime<Utc>,
+    snapshot: &SubscriptionSnapshot,
+    now: DateTime<Utc>,
+) -> Option<Decision> {
+    match foreign(rules, state, snapshot) {
+        Some(why @ (Foreign::OtherOrganization | Foreign::PriceNotInCatalog)) => return Some(set_aside(state, snapshot, why)),
+        Some(Foreign::SecondSubscription) | None => {}
+    }
+    if state.has_live_subscription() || state.status().is_terminal() {
+        let mut draft = Draft::new(state);
+        remember_ended(&mut draft.next.ended_subscriptions, &snapshot.id);
+        return Some(draft.finish(AuditCause::StripeEvent(event_id.clone()), Outcome::Applied, now));
+    }
+    (order(state, created, Some(event_id)) == Order::Stale).then(|| Draft::unchanged(state, Outcome::Stale))
 }
 
 /// Moves the draft to "canceled on the free plan"; the organization's data is kept (EC-4B).

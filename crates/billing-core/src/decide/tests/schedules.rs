@@ -79,6 +79,16 @@ fn a_schedule_without_a_next_phase_leaves_the_scheduled_change_as_it_is() {
 }
 
 #[test]
+fn a_new_schedule_means_the_one_that_scheduled_the_change_is_gone_even_before_its_end_arrives() {
+    let rules = rules();
+    let portal = run(&rules, &on_team(&rules), &[scheduled(2, 20, to_solo())]);
+    let replaced = apply(&rules, &portal, scheduled(3, 40, schedule(2, Active, None)), at(41)).state;
+    assert_eq!(replaced.scheduled_change(), None);
+    let late_end = apply(&rules, &replaced, scheduled(4, 30, schedule(1, Released, None)), at(42));
+    assert_eq!((late_end.outcome, late_end.state.scheduled_change()), (Outcome::Stale, None));
+}
+
+#[test]
 fn a_released_canceled_or_completed_schedule_clears_the_scheduled_change() {
     let rules = rules();
     let portal = run(&rules, &on_team(&rules), &[scheduled(2, 20, to_solo())]);
@@ -210,4 +220,15 @@ fn our_own_change_never_moves_the_schedule_watermark_back() {
     let team = on_team(&rules);
     let unchanged = command(&rules, &team, Command::CancelAtPeriodEnd, at(15 * DAY)).state;
     assert_eq!(unchanged.schedule_watermark(), team.schedule_watermark(), "a command that schedules nothing is no schedule news");
+}
+
+#[test]
+fn our_own_change_in_the_same_instant_as_a_schedules_end_keeps_that_end_as_the_newest_news() {
+    let rules = rules();
+    let released = run(&rules, &on_team(&rules), &[scheduled(2, 15 * DAY, schedule(1, Released, None))]);
+    let ours = command(&rules, &released, Command::change_plan(plan("solo")), at(15 * DAY)).state;
+    assert_eq!(ours.scheduled_change().cloned(), solo_at_period_end());
+    assert!(ours.schedule_watermark().is_some_and(|w| w.ended && w.schedule_id == Some(schedule_id("sub_sched_1"))));
+    let revived = apply(&rules, &ours, scheduled(3, 15 * DAY + 1, schedule(1, Active, Some(("price_enterprise", END)))), at(15 * DAY + 2));
+    assert_eq!((revived.outcome, revived.state.scheduled_change().cloned()), (Outcome::Stale, solo_at_period_end()));
 }
