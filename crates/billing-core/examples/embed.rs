@@ -23,6 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cancel_at_period_end: true,
         period,
         canceled_at: None,
+        org_id: None,
+        schedule_id: None,
     };
     let event = StripeEvent { id: StripeEventId::parse("evt_1")?, created: now, fact: StripeFact::SubscriptionChanged(snapshot) };
 

@@ -112,6 +112,18 @@ id_type!(
     /// A Stripe invoice, `in_...`.
     StripeInvoiceId, "Stripe invoice id", "in_"
 );
+id_type!(
+    /// A Stripe subscription schedule, `sub_sched_...`.
+    StripeScheduleId, "Stripe subscription schedule id", "sub_sched_"
+);
+id_type!(
+    /// A Stripe charge: `ch_...`, or `py_...` for some payment methods, so no prefix is required.
+    StripeChargeId, "Stripe charge id", ""
+);
+id_type!(
+    /// A Stripe dispute (chargeback): `dp_...`, or `du_...` for some payment methods.
+    StripeDisputeId, "Stripe dispute id", ""
+);
 
 /// The `Idempotency-Key` sent with one logical Stripe operation, reused on every retry of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -174,10 +186,6 @@ impl fmt::Display for IdempotencyKey {
 }
 
 id_type!(
-    /// A Stripe charge, `ch_...`.
-    StripeChargeId, "Stripe charge id", "ch_"
-);
-id_type!(
     /// A Stripe refund, `re_...`.
     StripeRefundId, "Stripe refund id", "re_"
 );
@@ -193,7 +201,7 @@ mod tests {
         assert_eq!(a, IdempotencyKey::for_request("refund", &org, "ch_1 full"));
         assert_ne!(a, IdempotencyKey::for_request("refund", &org, "ch_1 500 usd"));
         assert!(a.as_str().starts_with("billing:refund:once:"), "{a}");
-        assert!(StripeChargeId::parse("ch_1").is_ok() && StripeChargeId::parse("re_1").is_err());
+        assert!(StripeChargeId::parse("ch_1").is_ok() && StripeChargeId::parse("py_1").is_ok());
         assert!(StripeRefundId::parse("re_1").is_ok() && StripeRefundId::parse("ch_1").is_err());
     }
 

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Usage;
-use crate::ids::{CheckoutSessionId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{
+    CheckoutSessionId, OrgId, PlanId, StripeChargeId, StripeCustomerId, StripeDisputeId, StripeEventId, StripeInvoiceId, StripePriceId,
+    StripeScheduleId, StripeSubscriptionId,
+};
 use crate::money::Money;
 use crate::refund::RefundOrder;
 use crate::state::{BillingPeriod, SubscriptionStatus};
@@ -19,6 +22,69 @@ pub struct SubscriptionSnapshot {
     pub cancel_at_period_end: bool,
     pub period: BillingPeriod,
     pub canceled_at: Option<DateTime<Utc>>,
+    /// `metadata.org_id` when it is a valid organization id: who the subscription was sold to.
+    pub org_id: Option<OrgId>,
+    /// The schedule controlling the subscription (`schedule`), if any.
+    pub schedule_id: Option<StripeScheduleId>,
+}
+
+/// Stripe's status of a subscription schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleStatus {
+    NotStarted,
+    Active,
+    Completed,
+    Released,
+    Canceled,
+}
+
+impl ScheduleStatus {
+    /// True once the schedule controls its subscription no more; Stripe never revives one.
+    pub fn has_ended(&self) -> bool {
+        matches!(self, Self::Completed | Self::Released | Self::Canceled)
+    }
+}
+
+/// The phase a schedule moves its subscription to next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchedulePhase {
+    pub price_id: StripePriceId,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// A subscription schedule as one event rendered it (made by our API, the Customer Portal or
+/// the Dashboard).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleSnapshot {
+    pub id: StripeScheduleId,
+    /// The subscription it controls, or controlled until it was released.
+    pub subscription_id: Option<StripeSubscriptionId>,
+    pub status: ScheduleStatus,
+    /// The first phase after the one running now, if any.
+    pub next_phase: Option<SchedulePhase>,
+}
+
+/// `invoice.upcoming`: the invoice a subscription will bill when it renews (it has no id yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpcomingInvoice {
+    pub subscription_id: Option<StripeSubscriptionId>,
+    pub customer_id: Option<StripeCustomerId>,
+    /// `amount_due`: what the renewal will charge.
+    pub amount: Money,
+    /// When the subscription renews (the end of the period the invoice closes).
+    pub renews_at: DateTime<Utc>,
+}
+
+/// A dispute (chargeback) of one charge; Stripe's dispute carries no customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeFact {
+    pub id: StripeDisputeId,
+    pub charge_id: StripeChargeId,
+    pub amount: Money,
+    /// Stripe's `reason` (`fraudulent`, `product_not_received`, ...), as Stripe spells it.
+    pub reason: String,
+    /// Stripe's `status` (`needs_response`, `won`, `lost`, ...), as Stripe spells it.
+    pub status: String,
 }
 
 /// A Checkout session that Stripe reports as completed.
@@ -65,6 +131,16 @@ pub enum StripeFact {
         amount_refunded: Money,
         fully_refunded: bool,
     },
+    /// `customer.subscription.trial_will_end`, three days (or so) before the trial ends.
+    TrialWillEnd {
+        subscription_id: StripeSubscriptionId,
+        ends_at: DateTime<Utc>,
+    },
+    InvoiceUpcoming(UpcomingInvoice),
+    /// Any `subscription_schedule.*` event: each carries the whole schedule.
+    ScheduleChanged(ScheduleSnapshot),
+    DisputeOpened(DisputeFact),
+    DisputeClosed(DisputeFact),
 }
 
 /// One verified Stripe event.
@@ -175,6 +251,11 @@ impl StripeFact {
             StripeFact::InvoicePaid(_) => "invoice_paid",
             StripeFact::InvoiceActionRequired(_) => "invoice_action_required",
             StripeFact::ChargeRefunded { .. } => "charge_refunded",
+            StripeFact::TrialWillEnd { .. } => "trial_will_end",
+            StripeFact::InvoiceUpcoming(_) => "invoice_upcoming",
+            StripeFact::ScheduleChanged(_) => "schedule_changed",
+            StripeFact::DisputeOpened(_) => "dispute_opened",
+            StripeFact::DisputeClosed(_) => "dispute_closed",
         }
     }
 }

@@ -28,6 +28,7 @@ pub use effect::{AuditCause, AuditEntry, Effect, StripeCall, StripeCommand};
 pub use entitlements::{entitlements_at, Entitlements};
 pub use ids::*;
 pub use input::{Actor, CheckoutCompletion, Command, Input, InvoiceFact, StripeEvent, StripeFact, SubscriptionSnapshot, Timer};
+pub use input::{DisputeFact, SchedulePhase, ScheduleSnapshot, ScheduleStatus, UpcomingInvoice};
 pub use money::{Currency, Money};
 pub use notice::Notice;
 pub use policy::Policy;

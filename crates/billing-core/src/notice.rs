@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CheckoutSessionId, PlanId};
+use crate::ids::{CheckoutSessionId, PlanId, StripeDisputeId, StripeSubscriptionId};
 use crate::money::Money;
 use crate::state::{BillingState, SubscriptionStatus};
 
@@ -31,6 +31,17 @@ pub enum Notice {
     /// `failed_at` is when the failure that opened the grace period happened, so the time to
     /// recovery can be measured whenever the notice is delivered.
     PaymentRecovered { failed_at: DateTime<Utc>, recovered_at: DateTime<Utc> },
+    /// The trial ends soon ("Your trial ends on DATE"; notification only).
+    TrialEndsSoon { ends_at: DateTime<Utc> },
+    /// The subscription renews soon ("AMOUNT will be charged on DATE"; notification only).
+    RenewalUpcoming { amount: Money, renews_at: DateTime<Utc> },
+    /// A payment was disputed (a chargeback); for operators. `reason` and `status` are Stripe's.
+    DisputeOpened { dispute: StripeDisputeId, amount: Money, reason: String, status: String },
+    /// A dispute was closed; `status` says how (`won`, `lost`, `warning_closed`, ...).
+    DisputeClosed { dispute: StripeDisputeId, amount: Money, reason: String, status: String },
+    /// The customer has another live subscription besides the one the plan follows; it is set
+    /// aside and changes nothing (notification for operators, who may cancel or refund it).
+    SecondSubscription { subscription: StripeSubscriptionId, status: SubscriptionStatus },
 }
 
 impl Notice {
@@ -47,6 +58,11 @@ impl Notice {
             Notice::PlanChanged { .. } => "plan_changed",
             Notice::RefundIssued { .. } => "refund_issued",
             Notice::PaymentRecovered { .. } => "payment_recovered",
+            Notice::TrialEndsSoon { .. } => "trial_ends_soon",
+            Notice::RenewalUpcoming { .. } => "renewal_upcoming",
+            Notice::DisputeOpened { .. } => "dispute_opened",
+            Notice::DisputeClosed { .. } => "dispute_closed",
+            Notice::SecondSubscription { .. } => "second_subscription",
         }
     }
 }

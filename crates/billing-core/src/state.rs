@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripeSubscriptionId};
+use crate::ids::{
+    CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripeScheduleId, StripeSubscriptionId,
+};
 use crate::money::Money;
 
 /// Stripe's subscription status, plus `None` for an organization that never subscribed.
@@ -132,6 +134,20 @@ pub struct InvoiceWatermark {
     pub created: DateTime<Utc>,
 }
 
+/// The newest news applied about the subscription's schedule, so older schedule events never
+/// undo it: a schedule event, or our own change to the scheduled change (a command, a timer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleWatermark {
+    /// The schedule the news was about; `None` for our own changes and for a subscription
+    /// snapshot saying that no schedule is attached.
+    pub schedule_id: Option<StripeScheduleId>,
+    /// True when the news was that schedule's end (released, canceled, completed).
+    pub ended: bool,
+    /// Stripe's `created` of the event; for our own changes, when they were made.
+    pub created: DateTime<Utc>,
+    pub event_id: Option<StripeEventId>,
+}
+
 /// Every field of a [`BillingState`], public, for storage adapters to persist and restore.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingStateParts {
@@ -156,6 +172,7 @@ pub struct BillingStateParts {
     pub ended_subscriptions: Vec<StripeSubscriptionId>,
     /// The invoices heard of most recently, oldest first (bounded), each with its newest fact.
     pub invoice_watermarks: Vec<InvoiceWatermark>,
+    pub schedule_watermark: Option<ScheduleWatermark>,
     pub version: u64,
 }
 
@@ -188,6 +205,7 @@ impl BillingState {
                 watermark: None,
                 ended_subscriptions: Vec::new(),
                 invoice_watermarks: Vec::new(),
+                schedule_watermark: None,
                 version: 0,
             },
         }
@@ -267,6 +285,9 @@ impl BillingState {
     /// The invoices heard of most recently with their newest applied fact, oldest first.
     pub fn invoice_watermarks(&self) -> &[InvoiceWatermark] {
         &self.p.invoice_watermarks
+    }
+    pub fn schedule_watermark(&self) -> Option<&ScheduleWatermark> {
+        self.p.schedule_watermark.as_ref()
     }
     /// The optimistic-locking version this state was loaded at.
     pub fn version(&self) -> u64 {

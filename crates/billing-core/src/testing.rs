@@ -4,7 +4,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::catalog::Catalog;
 use crate::decide::Rules;
-use crate::ids::{CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId};
+use crate::ids::{
+    CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeScheduleId,
+    StripeSubscriptionId,
+};
 use crate::input::{InvoiceFact, StripeEvent, StripeFact, SubscriptionSnapshot};
 use crate::money::{Currency, Money};
 use crate::policy::Policy;
@@ -57,6 +60,9 @@ pub fn event_id(raw: &str) -> StripeEventId {
 pub fn invoice(raw: &str) -> StripeInvoiceId {
     id(StripeInvoiceId::parse(raw))
 }
+pub fn schedule_id(raw: &str) -> StripeScheduleId {
+    id(StripeScheduleId::parse(raw))
+}
 pub fn session(raw: &str) -> CheckoutSessionId {
     id(CheckoutSessionId::parse(raw))
 }
@@ -87,6 +93,8 @@ pub fn snapshot(price_id: &str, status: SubscriptionStatus) -> SubscriptionSnaps
         cancel_at_period_end: false,
         period: period(0),
         canceled_at: None,
+        org_id: None,
+        schedule_id: None,
     }
 }
 

@@ -114,6 +114,19 @@ proptest! {
     }
 
     #[test]
+    fn any_permutation_of_schedule_events_ends_with_the_ordered_streams_scheduled_change(events in schedule_stream_strategy(), seed in any::<u64>()) {
+        let rules = rules();
+        let team = step(&rules, &new_org(), Input::Stripe(event(1, 10, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)))), at(10));
+        let apply_all = |events: &[billing_core::StripeEvent]| events.iter().fold(team.clone(), |s, ev| step(&rules, &s, Input::Stripe(ev.clone()), ev.created));
+        let ordered = apply_all(&events);
+        let mut shuffled = events.clone();
+        shuffle(&mut shuffled, seed);
+        prop_assert_eq!(apply_all(&shuffled).scheduled_change().cloned(), ordered.scheduled_change().cloned());
+        let twice = apply_all(&[events.clone(), events].concat());
+        prop_assert_eq!(twice.scheduled_change(), ordered.scheduled_change(), "redelivered");
+    }
+
+    #[test]
     fn a_downgrade_never_takes_effect_before_its_effective_time(decided_at in 11i64..30 * DAY, ticks in prop::collection::vec((0i64..40 * DAY, timer_strategy()), 0..20)) {
         let rules = rules();
         let team = step(&rules, &new_org(), Input::Stripe(event(1, 10, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)))), at(10));

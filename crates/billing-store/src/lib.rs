@@ -30,6 +30,7 @@ mod reads;
 mod recovery;
 mod repository_port;
 mod rows;
+mod schedule_mark;
 pub mod sql;
 mod state;
 mod store;

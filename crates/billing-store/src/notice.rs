@@ -1,6 +1,6 @@
 //! Notices as JSON for the notification outbox, through private DTOs with explicit mapping.
 
-use billing_core::ids::{CheckoutSessionId, PlanId};
+use billing_core::ids::{CheckoutSessionId, PlanId, StripeDisputeId, StripeSubscriptionId};
 use billing_core::{Currency, Money, Notice, SubscriptionStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,11 @@ enum NoticeDto {
     PlanChanged { from: String, to: String },
     RefundIssued { amount: MoneyDto, full: bool },
     PaymentRecovered { failed_at: String, recovered_at: String },
+    TrialEndsSoon { ends_at: String },
+    RenewalUpcoming { amount: MoneyDto, renews_at: String },
+    DisputeOpened { dispute: String, amount: MoneyDto, reason: String, status: String },
+    DisputeClosed { dispute: String, amount: MoneyDto, reason: String, status: String },
+    SecondSubscription { subscription: String, status: String },
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -55,6 +60,23 @@ fn to_dto(notice: &Notice) -> NoticeDto {
         Notice::PaymentRecovered { failed_at, recovered_at } => {
             NoticeDto::PaymentRecovered { failed_at: time(*failed_at), recovered_at: time(*recovered_at) }
         }
+        Notice::TrialEndsSoon { ends_at } => NoticeDto::TrialEndsSoon { ends_at: time(*ends_at) },
+        Notice::RenewalUpcoming { amount, renews_at } => NoticeDto::RenewalUpcoming { amount: money(*amount), renews_at: time(*renews_at) },
+        Notice::DisputeOpened { dispute, amount, reason, status } => NoticeDto::DisputeOpened {
+            dispute: dispute.to_string(),
+            amount: money(*amount),
+            reason: reason.clone(),
+            status: status.clone(),
+        },
+        Notice::DisputeClosed { dispute, amount, reason, status } => NoticeDto::DisputeClosed {
+            dispute: dispute.to_string(),
+            amount: money(*amount),
+            reason: reason.clone(),
+            status: status.clone(),
+        },
+        Notice::SecondSubscription { subscription, status } => {
+            NoticeDto::SecondSubscription { subscription: subscription.to_string(), status: status.as_str().to_owned() }
+        }
     }
 }
 
@@ -79,6 +101,10 @@ fn parse_plan(raw: String) -> Result<PlanId, CodecError> {
     PlanId::parse(raw.clone()).map_err(|_| CodecError::bad("notice", raw))
 }
 
+fn parse_dispute(raw: String) -> Result<StripeDisputeId, CodecError> {
+    StripeDisputeId::parse(raw.clone()).map_err(|_| CodecError::bad("notice", raw))
+}
+
 fn from_dto(dto: NoticeDto) -> Result<Notice, CodecError> {
     Ok(match dto {
         NoticeDto::PaymentFailed { grace_until, amount } => {
@@ -100,6 +126,20 @@ fn from_dto(dto: NoticeDto) -> Result<Notice, CodecError> {
         NoticeDto::PaymentRecovered { failed_at, recovered_at } => {
             Notice::PaymentRecovered { failed_at: parse_time(&failed_at)?, recovered_at: parse_time(&recovered_at)? }
         }
+        NoticeDto::TrialEndsSoon { ends_at } => Notice::TrialEndsSoon { ends_at: parse_time(&ends_at)? },
+        NoticeDto::RenewalUpcoming { amount, renews_at } => {
+            Notice::RenewalUpcoming { amount: parse_money(amount)?, renews_at: parse_time(&renews_at)? }
+        }
+        NoticeDto::DisputeOpened { dispute, amount, reason, status } => {
+            Notice::DisputeOpened { dispute: parse_dispute(dispute)?, amount: parse_money(amount)?, reason, status }
+        }
+        NoticeDto::DisputeClosed { dispute, amount, reason, status } => {
+            Notice::DisputeClosed { dispute: parse_dispute(dispute)?, amount: parse_money(amount)?, reason, status }
+        }
+        NoticeDto::SecondSubscription { subscription, status } => Notice::SecondSubscription {
+            subscription: StripeSubscriptionId::parse(subscription.clone()).map_err(|_| CodecError::bad("notice", subscription))?,
+            status: SubscriptionStatus::parse(&status).ok_or_else(|| CodecError::bad("notice", &status))?,
+        },
     })
 }
 
@@ -142,6 +182,24 @@ mod tests {
             Notice::PlanChanged { from: plan("free"), to: plan("team") },
             Notice::RefundIssued { amount: usd, full: true },
             Notice::PaymentRecovered { failed_at: at(60), recovered_at: at(70) },
+            Notice::TrialEndsSoon { ends_at: at(60) },
+            Notice::RenewalUpcoming { amount: usd, renews_at: at(70) },
+            Notice::DisputeOpened {
+                dispute: StripeDisputeId::parse("dp_1").unwrap_or_else(|e| panic!("{e}")),
+                amount: usd,
+                reason: "fraudulent".into(),
+                status: "needs_response".into(),
+            },
+            Notice::DisputeClosed {
+                dispute: StripeDisputeId::parse("dp_1").unwrap_or_else(|e| panic!("{e}")),
+                amount: usd,
+                reason: "fraudulent".into(),
+                status: "lost".into(),
+            },
+            Notice::SecondSubscription {
+                subscription: StripeSubscriptionId::parse("sub_2").unwrap_or_else(|e| panic!("{e}")),
+                status: SubscriptionStatus::Active,
+            },
         ];
         for notice in all {
             let json = encode_notice(&notice).unwrap_or_else(|e| panic!("{e}"));

@@ -101,7 +101,8 @@ pub fn bind_state<'q, D: Dialect>(q: DbQuery<'q, D::Db>, s: &'q StateRow) -> Res
         .arg(s.watermark_event_id.as_deref())
         .arg(s.watermark_subscription_id.as_deref())
         .arg(D::text_list(&s.ended_subscriptions)?)
-        .arg(D::text_list(&s.invoice_watermarks)?))
+        .arg(D::text_list(&s.invoice_watermarks)?)
+        .arg(s.schedule_watermark.as_deref()))
 }
 
 fn payment<D: Dialect>(r: &DbRow<D>, prefix: &str) -> Result<PaymentColumns, RowError> {
@@ -145,6 +146,7 @@ pub(crate) fn state_row<D: Dialect>(r: &DbRow<D>) -> Result<StateRow, RowError> 
         watermark_subscription_id: r.value("watermark_subscription_id")?,
         ended_subscriptions: D::from_text_list(r.value("ended_subscriptions")?)?,
         invoice_watermarks: D::from_text_list(r.value("invoice_watermarks")?)?,
+        schedule_watermark: r.value("schedule_watermark")?,
         version: r.value("version")?,
     })
 }

@@ -247,6 +247,6 @@ mod tests {
 
     #[test]
     fn the_state_update_binds_timer_and_time_after_the_state_columns() {
-        assert!(UPDATE_STATE.contains("invoice_watermarks = $34, next_timer_at = $35, updated_at = $36,"));
+        assert!(UPDATE_STATE.contains("invoice_watermarks = $34, schedule_watermark = $35, next_timer_at = $36, updated_at = $37,"));
     }
 }

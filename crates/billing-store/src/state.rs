@@ -6,11 +6,12 @@ use billing_core::{BillingPeriod, BillingState, BillingStateParts, Currency, Mon
 use chrono::{DateTime, Utc};
 
 use crate::error::CodecError;
+use crate::schedule_mark::{decode_schedule_mark, encode_schedule_mark};
 use crate::time::{from_micros, to_micros};
 
 /// The state columns of `organizations` besides `org_id` and `version`, in the order both
 /// stores bind [`StateRow`] fields.
-pub const STATE_COLUMNS: [&str; 32] = [
+pub const STATE_COLUMNS: [&str; 33] = [
     "plan",
     "subscribed_plan",
     "status",
@@ -43,6 +44,7 @@ pub const STATE_COLUMNS: [&str; 32] = [
     "watermark_subscription_id",
     "ended_subscriptions",
     "invoice_watermarks",
+    "schedule_watermark",
 ];
 
 /// `org_id, version, <state columns>` for SELECT and RETURNING lists.
@@ -99,6 +101,8 @@ pub struct StateRow {
     pub ended_subscriptions: Vec<String>,
     /// One text per remembered invoice, as [`encode_invoice_watermark`] writes it.
     pub invoice_watermarks: Vec<String>,
+    /// As [`crate::schedule_mark::encode_schedule_mark`] writes it.
+    pub schedule_watermark: Option<String>,
     pub version: i64,
 }
 
@@ -151,6 +155,7 @@ pub fn encode_state(state: &BillingState) -> StateRow {
         watermark_subscription_id: watermark.and_then(|w| id_text(w.subscription_id.as_ref())),
         ended_subscriptions: p.ended_subscriptions.iter().map(|s| s.as_str().to_owned()).collect(),
         invoice_watermarks: p.invoice_watermarks.iter().map(encode_invoice_watermark).collect(),
+        schedule_watermark: p.schedule_watermark.as_ref().map(encode_schedule_mark),
         // Versions above `i64::MAX` cannot occur (one bump per decision), so they saturate.
         version: i64::try_from(p.version).unwrap_or(i64::MAX),
     }
@@ -270,6 +275,7 @@ pub fn decode_state(mut row: StateRow) -> Result<BillingState, CodecError> {
         watermark,
         ended_subscriptions: decode_ended(row.ended_subscriptions)?,
         invoice_watermarks: row.invoice_watermarks.into_iter().map(decode_invoice_watermark).collect::<Result<_, _>>()?,
+        schedule_watermark: row.schedule_watermark.as_deref().map(decode_schedule_mark).transpose()?,
         version: u64::try_from(row.version).map_err(|_| CodecError::bad("version", row.version))?,
     };
     Ok(BillingState::from_parts(parts))
@@ -284,10 +290,10 @@ mod tests {
         assert!(state_select_list().starts_with("org_id, version, plan, subscribed_plan, "));
         let assignments = state_assignments(3);
         assert!(assignments.starts_with("plan = $3, subscribed_plan = $4, "));
-        assert!(assignments.ends_with("ended_subscriptions = $33, invoice_watermarks = $34"));
+        assert!(assignments.ends_with("invoice_watermarks = $34, schedule_watermark = $35"));
         let placeholders = state_placeholders(3);
         assert!(placeholders.starts_with("$3, $4, "));
-        assert!(placeholders.ends_with(", $34"));
+        assert!(placeholders.ends_with(", $35"));
     }
 
     #[test]

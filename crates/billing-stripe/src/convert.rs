@@ -18,6 +18,9 @@ pub enum ConvertError {
     /// A subscription status this crate does not know; a newer API version may have added it.
     #[error("unknown subscription status `{0}`")]
     UnknownStatus(String),
+    /// A subscription schedule status this crate does not know.
+    #[error("unknown subscription schedule status `{0}`")]
+    UnknownScheduleStatus(String),
     #[error("missing field `{0}`")]
     Missing(&'static str),
     #[error("field `{field}` holds an invalid id")]
@@ -44,7 +47,7 @@ pub(crate) fn timestamp(field: &'static str, secs: i64) -> Result<DateTime<Utc>,
     DateTime::from_timestamp(secs, 0).ok_or(ConvertError::BadTimestamp(field))
 }
 
-fn optional_timestamp(field: &'static str, secs: Option<i64>) -> Result<Option<DateTime<Utc>>, ConvertError> {
+pub(crate) fn optional_timestamp(field: &'static str, secs: Option<i64>) -> Result<Option<DateTime<Utc>>, ConvertError> {
     secs.map(|secs| timestamp(field, secs)).transpose()
 }
 
@@ -61,7 +64,10 @@ pub(crate) fn parse_id<T: FromStr<Err = IdError>>(field: &'static str, raw: &str
     raw.parse().map_err(|source| ConvertError::BadId { field, source })
 }
 
-fn optional_id<T: FromStr<Err = IdError>, R: HasId>(field: &'static str, raw: Option<&Expandable<R>>) -> Result<Option<T>, ConvertError> {
+pub(crate) fn optional_id<T: FromStr<Err = IdError>, R: HasId>(
+    field: &'static str,
+    raw: Option<&Expandable<R>>,
+) -> Result<Option<T>, ConvertError> {
     raw.map(|reference| parse_id(field, reference.id())).transpose()
 }
 
@@ -114,6 +120,8 @@ impl TryFrom<&wire::Subscription> for SubscriptionSnapshot {
             cancel_at_period_end: sub.cancel_at_period_end,
             period: period(sub)?,
             canceled_at: optional_timestamp("canceled_at", sub.canceled_at)?,
+            org_id: first_org_id([metadata_text(&sub.metadata, "org_id")]),
+            schedule_id: optional_id("schedule", sub.schedule.as_ref())?,
         })
     }
 }

@@ -2,11 +2,12 @@
 
 use billing_core::effect::{AuditEntry, Effect};
 use billing_core::ids::{
-    CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeSubscriptionId,
+    CheckoutSessionId, OrgId, PlanId, StripeCustomerId, StripeEventId, StripeInvoiceId, StripePriceId, StripeScheduleId,
+    StripeSubscriptionId,
 };
 use billing_core::input::{InvoiceFact, StripeEvent, StripeFact, SubscriptionSnapshot};
 use billing_core::ports::{Commit, EventDisposition, EventDone, NewEvent};
-use billing_core::state::{InvoiceWatermark, PaymentRecord, PendingCheckout, ScheduledChange, Watermark};
+use billing_core::state::{InvoiceWatermark, PaymentRecord, PendingCheckout, ScheduleWatermark, ScheduledChange, Watermark};
 use billing_core::{
     decide, next_timer_at, BillingPeriod, BillingState, BillingStateParts, Catalog, Currency, Decision, Input, Money, Notice, Policy,
     Rules, SubscriptionStatus,
@@ -94,6 +95,8 @@ pub fn subscription_event(id: &str, n: usize, status: SubscriptionStatus, price:
             cancel_at_period_end: false,
             period,
             canceled_at: None,
+            org_id: None,
+            schedule_id: None,
         }),
     }
 }
@@ -174,6 +177,12 @@ pub fn fully_populated_state(n: usize, version: u64) -> BillingState {
             InvoiceWatermark { invoice_id: invoice("late"), subscription_id: Some(subscription(n)), created: t(120, 11) },
             InvoiceWatermark { invoice_id: invoice("early"), subscription_id: None, created: t(80, 12) },
         ],
+        schedule_watermark: Some(ScheduleWatermark {
+            schedule_id: Some(valid(StripeScheduleId::parse(format!("sub_sched_{n}")))),
+            ended: true,
+            created: t(150, 13),
+            event_id: Some(event_id("schedule")),
+        }),
         version,
     })
 }

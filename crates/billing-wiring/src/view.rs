@@ -50,16 +50,65 @@ impl From<Money> for MoneyDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NoticeDto {
-    PaymentFailed { grace_until: DateTime<Utc>, amount: Option<MoneyDto> },
-    FeaturesSuspended { status: String },
+    PaymentFailed {
+        grace_until: DateTime<Utc>,
+        amount: Option<MoneyDto>,
+    },
+    FeaturesSuspended {
+        status: String,
+    },
     PaymentActionRequired,
-    EndsOn { date: DateTime<Utc> },
-    PlanChangesOn { plan: String, date: DateTime<Utc> },
-    Canceled { at: Option<DateTime<Utc>> },
-    CheckoutInProgress { session_id: String, started_at: DateTime<Utc> },
-    PlanChanged { from: String, to: String },
-    RefundIssued { amount: MoneyDto, full: bool },
-    PaymentRecovered { failed_at: DateTime<Utc>, recovered_at: DateTime<Utc> },
+    EndsOn {
+        date: DateTime<Utc>,
+    },
+    PlanChangesOn {
+        plan: String,
+        date: DateTime<Utc>,
+    },
+    Canceled {
+        at: Option<DateTime<Utc>>,
+    },
+    CheckoutInProgress {
+        session_id: String,
+        started_at: DateTime<Utc>,
+    },
+    PlanChanged {
+        from: String,
+        to: String,
+    },
+    RefundIssued {
+        amount: MoneyDto,
+        full: bool,
+    },
+    PaymentRecovered {
+        failed_at: DateTime<Utc>,
+        recovered_at: DateTime<Utc>,
+    },
+    TrialEndsSoon {
+        ends_at: DateTime<Utc>,
+    },
+    RenewalUpcoming {
+        amount: MoneyDto,
+        renews_at: DateTime<Utc>,
+    },
+    /// `reason` and `status` as Stripe spells them.
+    DisputeOpened {
+        dispute: String,
+        amount: MoneyDto,
+        reason: String,
+        status: String,
+    },
+    DisputeClosed {
+        dispute: String,
+        amount: MoneyDto,
+        reason: String,
+        status: String,
+    },
+    /// Another live subscription of the customer, which the plan does not follow.
+    SecondSubscription {
+        subscription: String,
+        status: String,
+    },
 }
 
 impl From<Notice> for NoticeDto {
@@ -77,6 +126,17 @@ impl From<Notice> for NoticeDto {
             Notice::PlanChanged { from, to } => Self::PlanChanged { from: from.to_string(), to: to.to_string() },
             Notice::RefundIssued { amount, full } => Self::RefundIssued { amount: amount.into(), full },
             Notice::PaymentRecovered { failed_at, recovered_at } => Self::PaymentRecovered { failed_at, recovered_at },
+            Notice::TrialEndsSoon { ends_at } => Self::TrialEndsSoon { ends_at },
+            Notice::RenewalUpcoming { amount, renews_at } => Self::RenewalUpcoming { amount: amount.into(), renews_at },
+            Notice::DisputeOpened { dispute, amount, reason, status } => {
+                Self::DisputeOpened { dispute: dispute.to_string(), amount: amount.into(), reason, status }
+            }
+            Notice::DisputeClosed { dispute, amount, reason, status } => {
+                Self::DisputeClosed { dispute: dispute.to_string(), amount: amount.into(), reason, status }
+            }
+            Notice::SecondSubscription { subscription, status } => {
+                Self::SecondSubscription { subscription: subscription.to_string(), status: status.as_str().to_owned() }
+            }
         }
     }
 }

@@ -266,7 +266,7 @@ fn invalid_arguments_of_the_new_commands_exit_2() {
         &["orgs", "reconcile"][..],
         &["orgs", "reconcile", "org_42", "--all"],
         &["payments", "refund", "org_42", "--charge", "ch_1", "--amount", "0"],
-        &["payments", "refund", "org_42", "--charge", "re_1"],
+        &["payments", "refund", "org_42", "--charge", "ch 1"],
         &["payments", "refund", "org_42", "--charge", "ch_1", "--reason", "mistake"],
         &["payments", "failures", "--since", "last week"],
         &["orgs", "reconcile", "--all", "--page-size", "0"],

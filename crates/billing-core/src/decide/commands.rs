@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
 use super::operator;
+use super::schedule::note_own_change;
 use super::subscription::end_subscription_now;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::catalog::Plan;
@@ -43,6 +44,7 @@ pub(super) fn on_command(
         Command::Reconcile(snapshot) => return operator::reconcile(rules, state, snapshot, actor, now),
         Command::Refund(order) => return operator::refund(state, order, actor, now),
     }
+    note_own_change(&mut draft, now);
     Ok(draft.finish(AuditCause::Command { name, actor }, Outcome::Applied, now))
 }
 

@@ -2,8 +2,11 @@
 
 mod commands;
 mod draft;
+mod following;
 mod operator;
 mod recovery;
+mod reminders;
+mod schedule;
 mod stripe;
 mod subscription;
 mod timers;
@@ -39,6 +42,10 @@ pub enum Outcome {
     /// A subscription snapshot from the same second as the newest applied one: the order is
     /// unknowable, so the caller should re-read the subscription from Stripe.
     Tie,
+    /// The input is about a subscription the organization does not follow (a second live one
+    /// of its customer, one of another product on the account, or one sold to another
+    /// organization): nothing changed, and the caller records the event as ignored.
+    SetAside,
 }
 
 /// The result of one decision.

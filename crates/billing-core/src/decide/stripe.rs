@@ -1,10 +1,12 @@
-//! Facts from Stripe other than subscription snapshots: checkout, invoices and refunds.
+//! Facts from Stripe other than subscription snapshots: checkout, invoices and refunds; the
+//! dispatch of every Stripe fact to the module that decides it.
 
 use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
 use super::subscription::{is_ended, on_deleted, on_snapshot, order, Order};
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
+use super::{reminders, schedule};
 use crate::effect::{AuditCause, Effect};
 use crate::ids::{CheckoutSessionId, StripeEventId, StripeSubscriptionId};
 use crate::input::{CheckoutCompletion, InvoiceFact, StripeEvent, StripeFact};
@@ -27,6 +29,11 @@ pub(super) fn on_event(rules: &Rules, state: &BillingState, event: StripeEvent, 
             d.effects.push(Effect::Notify(Notice::RefundIssued { amount: amount_refunded, full: fully_refunded }));
             Ok(d)
         }
+        StripeFact::TrialWillEnd { subscription_id, ends_at } => Ok(reminders::on_trial_will_end(state, &subscription_id, ends_at, now)),
+        StripeFact::InvoiceUpcoming(invoice) => Ok(reminders::on_upcoming(state, &invoice, now)),
+        StripeFact::ScheduleChanged(schedule) => Ok(schedule::on_schedule(rules, state, id, created, schedule, now)),
+        StripeFact::DisputeOpened(dispute) => Ok(reminders::on_dispute(state, dispute, false)),
+        StripeFact::DisputeClosed(dispute) => Ok(reminders::on_dispute(state, dispute, true)),
     }
 }
 

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
+use super::following::{foreign, set_aside, Foreign};
+use super::schedule::note_no_schedule;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::effect::{AuditCause, Effect};
 use crate::ids::{PlanId, StripeEventId, StripeSubscriptionId};
@@ -39,12 +41,6 @@ fn plan_for(rules: &Rules, snapshot: &SubscriptionSnapshot) -> Result<PlanId, Tr
         .ok_or_else(|| TransitionError::UnknownPrice(snapshot.price_id.clone()))
 }
 
-/// True when the snapshot is about a different subscription than a live one we already track,
-/// and would only take access away: a second, unpaid subscription must not replace a paid one.
-fn displaces_live_subscription(state: &BillingState, snapshot: &SubscriptionSnapshot) -> bool {
-    state.has_live_subscription() && state.subscription_id() != Some(&snapshot.id) && !snapshot.status.grants_paid_plan()
-}
-
 /// True when the snapshot concerns a subscription that already ended; Stripe never revives one.
 fn already_ended(state: &BillingState, snapshot: &SubscriptionSnapshot) -> bool {
     is_ended(state, &snapshot.id)
@@ -70,6 +66,11 @@ pub(super) fn on_snapshot(
     if already_ended(state, &snapshot) {
         return Ok(Draft::unchanged(state, Outcome::Stale));
     }
+    // A subscription the organization does not follow is set aside before any ordering: its
+    // events say nothing about the tracked subscription. Endings are the deletion's to judge.
+    if let Some(why) = foreign(rules, state, &snapshot).filter(|_| !snapshot.status.is_terminal()) {
+        return Ok(set_aside(state, &snapshot, why));
+    }
     match order(state, created, Some(&event_id)) {
         Order::Duplicate => return Ok(Draft::unchanged(state, Outcome::Duplicate)),
         Order::Stale => return Ok(Draft::unchanged(state, Outcome::Stale)),
@@ -83,14 +84,12 @@ pub(super) fn on_snapshot(
     if snapshot.status.is_terminal() {
         return on_deleted(rules, state, event_id, created, snapshot, now);
     }
-    if displaces_live_subscription(state, &snapshot) {
-        return Ok(Draft::unchanged(state, Outcome::Applied));
-    }
     let watermark = Watermark { subscription_id: Some(snapshot.id.clone()), created, event_id: Some(event_id.clone()) };
     if overtaken_by_invoice(state, &snapshot, created) {
         return Ok(reread_instead(state, snapshot.id, watermark));
     }
-    apply(rules, state, snapshot, Some(watermark), AuditCause::StripeEvent(event_id), created, now)
+    let source = Source { watermark: Some(watermark), cause: AuditCause::StripeEvent(event_id), observed_at: created };
+    apply(rules, state, snapshot, source, now)
 }
 
 /// True when the snapshot would change the status although a newer fact about an invoice of the
@@ -123,36 +122,45 @@ pub(super) fn on_fetched(
         return Ok(Draft::unchanged(state, Outcome::Applied));
     }
     if snapshot.status.is_terminal() {
-        if state.subscription_id() != Some(&snapshot.id) && state.has_live_subscription() {
+        // Another subscription's end changes nothing while ours is live, nor when it was never ours.
+        if state.subscription_id() != Some(&snapshot.id) && foreign(rules, state, &snapshot).is_some() {
             return Ok(Draft::unchanged(state, Outcome::Applied));
         }
         let mut draft = Draft::new(state);
         end_subscription(&mut draft, rules, &snapshot, snapshot.canceled_at.unwrap_or(now));
         return Ok(draft.finish(AuditCause::Reconcile { actor }, Outcome::Applied, now));
     }
-    if displaces_live_subscription(state, &snapshot) {
-        return Ok(Draft::unchanged(state, Outcome::Applied));
+    if let Some(why) = foreign(rules, state, &snapshot) {
+        return Ok(set_aside(state, &snapshot, why));
     }
     // The watermark stays: later events from the same second must still be settled by a re-read.
-    apply(rules, state, snapshot, None, AuditCause::Reconcile { actor }, now, now)
+    apply(rules, state, snapshot, Source { watermark: None, cause: AuditCause::Reconcile { actor }, observed_at: now }, now)
+}
+
+/// Where an applied snapshot comes from: an event, with the watermark it sets, or a re-read.
+struct Source {
+    watermark: Option<Watermark>,
+    cause: AuditCause,
+    /// Stripe's time of the event, or now for a re-read.
+    observed_at: DateTime<Utc>,
 }
 
 fn apply(
     rules: &Rules,
     state: &BillingState,
     snapshot: SubscriptionSnapshot,
-    watermark: Option<Watermark>,
-    cause: AuditCause,
-    observed_at: DateTime<Utc>,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<Decision, TransitionError> {
+    let Source { watermark, cause, observed_at } = source;
     let subscribed = plan_for(rules, &snapshot)?;
     let mut draft = Draft::new(state);
     let n = &mut draft.next;
     let same_subscription = n.subscription_id.as_ref() == Some(&snapshot.id);
     let plan_moved = !same_subscription || n.subscribed_plan.as_ref() != Some(&subscribed);
     n.grace_until = match snapshot.status {
-        SubscriptionStatus::PastDue if state.status() == SubscriptionStatus::PastDue && same_subscription => n.grace_until,
+        // Only the tracked subscription reaches here while past due (a live one is never replaced).
+        SubscriptionStatus::PastDue if state.status() == SubscriptionStatus::PastDue => n.grace_until,
         SubscriptionStatus::PastDue => Some(rules.policy.grace_deadline(observed_at)),
         _ => None,
     };
@@ -171,7 +179,8 @@ fn apply(
         n.pending_checkout = None;
     }
     if let Some(w) = watermark {
-        n.watermark = Some(w);
+        note_no_schedule(&mut draft, &snapshot, &w);
+        draft.next.watermark = Some(w);
     }
     if snapshot.status == SubscriptionStatus::PastDue && state.status() != SubscriptionStatus::PastDue {
         if let Some(grace_until) = draft.next.grace_until {
@@ -200,17 +209,8 @@ pub(super) fn on_deleted(
     if state.ended_subscriptions().contains(&snapshot.id) {
         return Ok(Draft::unchanged(state, Outcome::Duplicate));
     }
-    if !current {
-        // Another subscription ending changes nothing while ours is alive or already ended;
-        // it is only recorded so that later news about it is recognised as stale.
-        if state.has_live_subscription() || state.status().is_terminal() {
-            let mut draft = Draft::new(state);
-            remember_ended(&mut draft.next.ended_subscriptions, &snapshot.id);
-            return Ok(draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now));
-        }
-        if order(state, created, Some(&event_id)) == Order::Stale {
-            return Ok(Draft::unchanged(state, Outcome::Stale));
-        }
+    if let Some(decision) = (!current).then(|| other_ended(rules, state, &event_id, created, &snapshot, now)).flatten() {
+        return Ok(decision);
     }
     let mut draft = Draft::new(state);
     end_subscription(&mut draft, rules, &snapshot, snapshot.canceled_at.unwrap_or(created));
@@ -219,6 +219,30 @@ pub(super) fn on_deleted(
         draft.next.watermark = Some(Watermark { subscription_id: Some(snapshot.id.clone()), created, event_id: Some(event_id.clone()) });
     }
     Ok(draft.finish(AuditCause::StripeEvent(event_id), Outcome::Applied, now))
+}
+
+/// The end of a subscription other than the tracked one, when it is not the organization's to
+/// apply: set aside when the organization never followed it, only remembered while ours is alive
+/// or already ended (so later news about it is recognised as stale), stale when older than what
+/// we know. `None` when it ends the organization's subscription after all.
+fn other_ended(
+    rules: &Rules,
+    state: &BillingState,
+    event_id: &StripeEventId,
+    created: DateTime<Utc>,
+    snapshot: &SubscriptionSnapshot,
+    now: DateTime<Utc>,
+) -> Option<Decision> {
+    match foreign(rules, state, snapshot) {
+        Some(why @ (Foreign::OtherOrganization | Foreign::PriceNotInCatalog)) => return Some(set_aside(state, snapshot, why)),
+        Some(Foreign::SecondSubscription) | None => {}
+    }
+    if state.has_live_subscription() || state.status().is_terminal() {
+        let mut draft = Draft::new(state);
+        remember_ended(&mut draft.next.ended_subscriptions, &snapshot.id);
+        return Some(draft.finish(AuditCause::StripeEvent(event_id.clone()), Outcome::Applied, now));
+    }
+    (order(state, created, Some(event_id)) == Order::Stale).then(|| Draft::unchanged(state, Outcome::Stale))
 }
 
 /// Moves the draft to "canceled on the free plan"; the organization's data is kept (EC-4B).

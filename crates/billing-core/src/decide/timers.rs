@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::draft::Draft;
+use super::schedule::note_own_change;
 use super::subscription::end_subscription_now;
 use super::{effective_plan, Decision, Outcome, Rules, TransitionError};
 use crate::effect::AuditCause;
@@ -75,6 +76,7 @@ fn period_end(rules: &Rules, draft: &mut Draft<'_>, now: DateTime<Utc>) {
         n.subscribed_plan = Some(change.plan.clone());
         n.plan = effective_plan(&rules.catalog, n.status, n.subscribed_plan.as_ref(), n.grace_until, now);
         n.scheduled_change = None;
+        note_own_change(draft, change.effective_at);
         change.effective_at
     } else {
         return;

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use self::failure::{ledger_failure, repo_failure, settled, undecodable, Failure};
+use self::failure::{ledger_failure, settled, undecodable, Failure};
 use super::intake::{mode_mismatch, StripeMode};
 use super::tenancy::{TenantDisagreement, TenantWatch};
 use crate::decide::Rules;
-use crate::ids::{OrgId, StripeCustomerId};
-use crate::input::{StripeEvent, StripeFact};
+use crate::ids::OrgId;
+use crate::input::StripeEvent;
 use crate::ports::{
     Assignment, BillingRepository, ClaimedEvent, Clock, EventDecoder, EventDisposition, LedgerError, PaymentProvider, WebhookLedger,
 };
@@ -18,11 +18,13 @@ use crate::retry::{jitter, Persistence, RetryDecision, RetryPolicy};
 mod apply;
 mod batch;
 mod failure;
+mod owner;
 
 /// A claimed event ready for a decision, or one that needed none and is finished.
 enum Prepared {
     Done(EventDisposition),
-    Apply(OrgId, StripeEvent),
+    /// Boxed: an event is far larger than a disposition.
+    Apply(OrgId, Box<StripeEvent>),
 }
 
 /// How one claimed event ended.
@@ -139,7 +141,7 @@ where
     pub async fn process(&self, event: &ClaimedEvent) -> Result<ProcessOutcome, LedgerError> {
         let attempted = match self.prepare(event).await {
             Ok(Prepared::Done(disposition)) => Ok(disposition),
-            Ok(Prepared::Apply(org, fact)) => self.apply(event, &org, fact).await,
+            Ok(Prepared::Apply(org, fact)) => self.apply(event, &org, *fact).await,
             Err(failure) => Err(failure),
         };
         self.conclude(event, attempted).await
@@ -227,44 +229,11 @@ where
                 Assignment::HandedBack => return Err(Failure::HandedBack),
             }
         }
-        Ok(Prepared::Apply(org, event))
+        Ok(Prepared::Apply(org, Box::new(event)))
     }
 
     async fn finish(&self, claimed: &ClaimedEvent, disposition: EventDisposition) -> Result<EventDisposition, Failure> {
         self.ledger.complete(&claimed.id, &claimed.holder, disposition, self.clock.now()).await.map_err(ledger_failure)?;
         Ok(disposition)
-    }
-
-    /// The organization an event belongs to: the owner of its Stripe customer first, because
-    /// the organization an event names is chosen outside our control (a Payment Link buyer sets
-    /// `client_reference_id`) and must never take a customer from its owner; a disagreement is
-    /// reported. Then the organization the ledger recorded or the event names, then the owner
-    /// of its subscription.
-    async fn resolve_org(
-        &self,
-        claimed: &ClaimedEvent,
-        hint: Option<OrgId>,
-        customer: Option<&StripeCustomerId>,
-        event: &StripeEvent,
-    ) -> Result<Option<OrgId>, Failure> {
-        // The ledger's organization comes first: once an event moved to its owner, a retry
-        // names the owner and the disagreement is not reported twice.
-        let named = claimed.org_id.clone().or(hint);
-        let event_ref = (&claimed.id, claimed.event_type.as_str());
-        if let Some(org) = self.tenants.owner_first(self.repo.as_ref(), event_ref, customer, named).await.map_err(repo_failure)? {
-            return Ok(Some(org));
-        }
-        let subscription = match &event.fact {
-            StripeFact::SubscriptionChanged(s) | StripeFact::SubscriptionDeleted(s) => Some(&s.id),
-            StripeFact::InvoicePaid(i) | StripeFact::InvoicePaymentFailed(i) | StripeFact::InvoiceActionRequired(i) => {
-                i.subscription_id.as_ref()
-            }
-            StripeFact::CheckoutCompleted(c) => c.subscription_id.as_ref(),
-            StripeFact::CheckoutExpired { .. } | StripeFact::ChargeRefunded { .. } => None,
-        };
-        match subscription {
-            Some(s) => self.repo.find_by_subscription(s).await.map_err(repo_failure),
-            None => Ok(None),
-        }
     }
 }

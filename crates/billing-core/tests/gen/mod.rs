@@ -2,8 +2,8 @@
 
 use billing_core::testing::*;
 use billing_core::{
-    decide, Actor, BillingPeriod, BillingState, CheckoutCompletion, Command, Decision, Effect, Input, Rules, StripeEvent, StripeFact,
-    SubscriptionSnapshot, SubscriptionStatus, Timer,
+    decide, Actor, BillingPeriod, BillingState, CheckoutCompletion, Command, Decision, Effect, Input, Rules, SchedulePhase,
+    ScheduleSnapshot, ScheduleStatus, StripeEvent, StripeFact, SubscriptionSnapshot, SubscriptionStatus, Timer, UpcomingInvoice,
 };
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
@@ -26,6 +26,8 @@ pub fn snapshot_strategy() -> impl Strategy<Value = SubscriptionSnapshot> {
             cancel_at_period_end: cancel,
             period: period(n * 30 * DAY),
             canceled_at: None,
+            org_id: None,
+            schedule_id: None,
         },
     )
 }
@@ -40,7 +42,49 @@ pub fn fact_strategy() -> impl Strategy<Value = StripeFact> {
             session_id: session("cs_1"), customer_id: Some(customer("cus_1")), subscription_id: Some(sub("sub_1")), complete, paid })),
         1 => Just(StripeFact::CheckoutExpired { session_id: session("cs_1") }),
         1 => (1i64..10_000).prop_map(|c| StripeFact::ChargeRefunded { customer_id: None, amount_refunded: usd(c), fully_refunded: false }),
+        1 => (0u8..3, schedule_status(), prop::option::of((prop::sample::select(PRICES.to_vec()), 0i64..3)))
+            .prop_map(|(n, status, next)| StripeFact::ScheduleChanged(schedule_of(n, status, next))),
+        1 => (0i64..100 * DAY).prop_map(|t| StripeFact::TrialWillEnd { subscription_id: sub("sub_1"), ends_at: at(t) }),
+        1 => (0i64..100 * DAY).prop_map(|t| StripeFact::InvoiceUpcoming(UpcomingInvoice {
+            subscription_id: Some(sub("sub_1")), customer_id: None, amount: usd(9_900), renews_at: at(t) })),
     ]
+}
+
+fn schedule_status() -> impl Strategy<Value = ScheduleStatus> {
+    prop::sample::select(vec![ScheduleStatus::Active, ScheduleStatus::Released, ScheduleStatus::Canceled, ScheduleStatus::Completed])
+}
+
+/// Schedule `sub_sched_{n}` of `sub_1` whose next phase, if any, sells `price` from period `k`'s start.
+fn schedule_of(n: u8, status: ScheduleStatus, next: Option<(&str, i64)>) -> ScheduleSnapshot {
+    ScheduleSnapshot {
+        id: schedule_id(&format!("sub_sched_{n}")),
+        subscription_id: Some(sub("sub_1")),
+        status,
+        next_phase: next.map(|(p, k)| SchedulePhase { price_id: price(p), starts_at: at(k * 30 * DAY) }),
+    }
+}
+
+/// Schedule events as Stripe sends them, one second apart at least: one schedule at a time (a
+/// subscription has at most one), each made from the subscription (no next phase), then phased
+/// (a next phase, perhaps changed again), and ended before the next one is made; the last one
+/// may still run.
+pub fn schedule_stream_strategy() -> impl Strategy<Value = Vec<StripeEvent>> {
+    let schedule = (prop::collection::vec((prop::sample::select(PRICES.to_vec()), 1i64..3), 0..3), schedule_status());
+    (prop::collection::vec(schedule, 1..4), prop::collection::vec(1i64..100, 12)).prop_map(|(schedules, gaps)| {
+        let mut gaps = gaps.into_iter().cycle();
+        let (mut t, mut events, last) = (20, Vec::new(), schedules.len().saturating_sub(1));
+        for (n, (phases, end)) in (0u8..).zip(schedules) {
+            let made = std::iter::once(schedule_of(n, ScheduleStatus::Active, None));
+            let phased = phases.into_iter().map(|(p, k)| schedule_of(n, ScheduleStatus::Active, Some((p, k))));
+            let end = if usize::from(n) < last && end == ScheduleStatus::Active { ScheduleStatus::Released } else { end };
+            let ended = (end != ScheduleStatus::Active).then(|| schedule_of(n, end, None));
+            for s in made.chain(phased).chain(ended) {
+                t += gaps.next().unwrap_or(1);
+                events.push(event(400 + u32::try_from(events.len()).unwrap_or(0), t, StripeFact::ScheduleChanged(s)));
+            }
+        }
+        events
+    })
 }
 
 pub fn command_strategy() -> impl Strategy<Value = Command> {
@@ -139,6 +183,8 @@ fn lifecycle(steps: Vec<LifecycleStep>, recovery: Option<i64>, deleted: bool) ->
             cancel_at_period_end: cancel,
             period: period(0),
             canceled_at: None,
+            org_id: None,
+            schedule_id: None,
         };
         let idx = u32::try_from(i).unwrap_or(0);
         let invoice = invoice_fact(&unpaid.take().unwrap_or_else(|| format!("in_{idx}")), 9_900);

@@ -2,6 +2,7 @@
 //! decoder that turns a stored payload into a billing-core input.
 
 mod decode;
+mod facts;
 
 use billing_core::services::VerifiedDelivery;
 use billing_core::{OrgId, StripeCustomerId, StripeEventId};

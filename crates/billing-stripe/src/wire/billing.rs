@@ -51,6 +51,8 @@ pub struct Invoice {
     #[serde(default, deserialize_with = "null_default")]
     pub total: i64,
     pub next_payment_attempt: Option<i64>,
+    /// The end of the period the invoice bills; for a renewal, when the subscription renews.
+    pub period_end: Option<i64>,
     pub status: Option<InvoiceStatus>,
     /// Stripe's page where the customer sees and pays the invoice; `null` while a draft.
     pub hosted_invoice_url: Option<String>,

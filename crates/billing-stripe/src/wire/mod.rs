@@ -8,6 +8,7 @@
 
 mod billing;
 mod checkout;
+mod dispute;
 mod event;
 mod subscription;
 
@@ -20,6 +21,7 @@ pub use billing::{
     PaymentIntentStatus, PaymentTarget, SubscriptionDetails, SubscriptionItemDetails,
 };
 pub use checkout::{CheckoutMode, CheckoutSession, CheckoutStatus, Customer, PaymentStatus, PortalSession};
+pub use dispute::Dispute;
 pub use event::{ApiErrorBody, ApiErrorDetails, ErrorType, Event, EventData, EventList, EventRequest};
 pub use subscription::{
     PendingUpdate, Phase, PhaseItem, PhaseSpan, ScheduleStatus, Subscription, SubscriptionItem, SubscriptionSchedule, SubscriptionStatus,

@@ -40,6 +40,8 @@ pub struct Subscription {
     pub cancel_at: Option<i64>,
     pub canceled_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// When the trial ends, for a subscription with one.
+    pub trial_end: Option<i64>,
     /// Legacy shape (before `2025-03-31.basil`): the period on the subscription itself.
     pub current_period_start: Option<i64>,
     /// Legacy shape, see `current_period_start`.
@@ -86,12 +88,15 @@ impl SubscriptionItem {
     }
 }
 
-/// A subscription schedule (used here for downgrades at period end).
+/// A subscription schedule: our downgrades at period end, and plan changes the Customer Portal
+/// or the Dashboard schedule.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SubscriptionSchedule {
     pub id: String,
     pub status: Option<ScheduleStatus>,
     pub subscription: Option<Expandable<ObjectRef>>,
+    /// The subscription a released schedule controlled (`subscription` is then `null`).
+    pub released_subscription: Option<String>,
     pub current_phase: Option<PhaseSpan>,
     #[serde(default, deserialize_with = "null_default")]
     pub phases: Vec<Phase>,
@@ -107,6 +112,15 @@ impl SubscriptionSchedule {
     /// When the phase running now started: `current_phase.start_date`, else the first phase's.
     pub fn current_phase_start(&self) -> Option<i64> {
         self.current_phase.as_ref().map(|span| span.start_date).or_else(|| self.phases.first().and_then(|phase| phase.start_date))
+    }
+
+    /// The first phase starting when the current one ends; without a current phase (a schedule
+    /// not started yet), the first phase.
+    pub fn next_phase(&self) -> Option<&Phase> {
+        match &self.current_phase {
+            Some(current) => self.phases.iter().find(|phase| phase.start_date.is_some_and(|start| start >= current.end_date)),
+            None => self.phases.first(),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod charges;
 mod checkout;
 mod customers;
 mod events;

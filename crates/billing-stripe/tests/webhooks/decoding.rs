@@ -34,6 +34,8 @@ fn snapshot(status: SubscriptionStatus, price: &str, period: (i64, i64), cancel:
         cancel_at_period_end: cancel,
         period: BillingPeriod::new(at(period.0), at(period.1)).unwrap(),
         canceled_at: canceled_at.map(at),
+        org_id: Some(OrgId::parse("org_42").unwrap()),
+        schedule_id: None,
     }
 }
 
@@ -273,7 +275,7 @@ fn a_legacy_subscription_event_reads_the_top_level_period_and_plan() {
 
 #[test]
 fn other_event_types_are_ignored() {
-    let payload = variant("customer.subscription.created.json", "customer.subscription.trial_will_end", |_| {});
+    let payload = variant("customer.subscription.created.json", "customer.subscription.paused", |_| {});
 
     let decoded = StripeEventDecoder.decode(&payload).unwrap();
 

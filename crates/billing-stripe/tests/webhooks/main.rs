@@ -6,6 +6,7 @@
 
 mod decoding;
 mod entries;
+mod informing;
 mod properties;
 mod sdk_vectors;
 mod signatures;

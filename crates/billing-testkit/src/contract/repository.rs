@@ -9,7 +9,7 @@ use billing_core::{Actor, AuditCause, AuditEntry, BillingState, BillingStatePart
 use chrono::{DateTime, Utc};
 
 use super::{free, Store};
-use crate::fixtures::{at, fully_populated_state, org, plan, session};
+use crate::fixtures::{at, fully_populated_state, org, plan, session, subscription};
 
 fn bare_commit(state: BillingState, next_timer_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Commit {
     Commit { state, audit: Vec::new(), notices: Vec::new(), event: None, next_timer_at, at }
@@ -115,7 +115,16 @@ fn every_notice() -> Vec<Notice> {
         Notice::PlanChanged { from: free(), to: plan("team") },
         Notice::RefundIssued { amount: usd, full: false },
         Notice::PaymentRecovered { failed_at: at(3), recovered_at: at(9) },
+        Notice::TrialEndsSoon { ends_at: at(40) },
+        Notice::RenewalUpcoming { amount: usd, renews_at: at(50) },
+        Notice::DisputeOpened { dispute: dispute("dp_1"), amount: usd, reason: "fraudulent".into(), status: "needs_response".into() },
+        Notice::DisputeClosed { dispute: dispute("dp_1"), amount: usd, reason: "fraudulent".into(), status: "won".into() },
+        Notice::SecondSubscription { subscription: subscription(2), status: SubscriptionStatus::Trialing },
     ]
+}
+
+fn dispute(raw: &str) -> billing_core::ids::StripeDisputeId {
+    billing_core::ids::StripeDisputeId::parse(raw).unwrap()
 }
 
 /// The outbox ids `notifiers` concurrent claimers took until the outbox ran dry.
@@ -149,7 +158,7 @@ pub async fn the_outbox_hands_each_notice_out_once_until_its_lease_expires<S: St
     store.commit(Commit { notices: notices.clone(), ..bare_commit(state, None, at(1)) }).await.unwrap();
 
     let first = store.claim_outbox(at(100), at(130), 4).await.unwrap().items;
-    let second = store.claim_outbox(at(101), at(131), 10).await.unwrap().items;
+    let second = store.claim_outbox(at(101), at(131), 20).await.unwrap().items;
     let claimed: Vec<Notice> = first.iter().chain(&second).map(|i| i.notice.clone()).collect();
     assert_eq!(claimed, notices, "every kind round-trips, in commit order");
     assert!(first.iter().chain(&second).all(|i| i.attempts == 0 && i.org_id == org(1)));

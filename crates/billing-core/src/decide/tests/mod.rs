@@ -2,11 +2,14 @@
 
 mod audit;
 mod commands;
+mod following;
 mod invoices;
 mod operator;
 mod ordering;
 mod payments;
 mod recovery;
+mod reminders;
+mod schedules;
 mod subscriptions;
 mod timers;
 
@@ -49,4 +52,20 @@ fn on_team(rules: &Rules) -> BillingState {
     let state = stripe(rules, &new_org(), ev);
     assert_eq!(state.plan(), &plan("team"));
     state
+}
+
+/// Every order of `0..n`.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for rest in permutations(n - 1) {
+        for i in 0..=rest.len() {
+            let mut p = rest.clone();
+            p.insert(i, n - 1);
+            out.push(p);
+        }
+    }
+    out
 }

@@ -112,13 +112,13 @@ fn deleting_an_old_subscription_does_not_cancel_the_new_one() {
 }
 
 #[test]
-fn unknown_price_is_a_typed_error() {
+fn the_tracked_subscription_moving_to_an_unknown_price_is_a_typed_error() {
     let rules = rules();
     let err = decide(
         &rules,
-        &new_org(),
-        Input::Stripe(event(1, 10, StripeFact::SubscriptionChanged(snapshot("price_nope", SubscriptionStatus::Active)))),
-        at(10),
+        &on_team(&rules),
+        Input::Stripe(event(2, 20, StripeFact::SubscriptionChanged(snapshot("price_nope", SubscriptionStatus::Active)))),
+        at(20),
     );
     assert_eq!(err, Err(crate::decide::TransitionError::UnknownPrice(price("price_nope"))));
 }

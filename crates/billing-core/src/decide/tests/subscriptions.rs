@@ -3,7 +3,7 @@
 use super::*;
 use crate::decide::Outcome;
 use crate::input::{StripeFact, SubscriptionSnapshot};
-use SubscriptionStatus::{Active, Canceled, Incomplete, IncompleteExpired, PastDue, Paused, Unpaid};
+use SubscriptionStatus::{Active, Canceled, Incomplete, IncompleteExpired, PastDue, Paused, Trialing, Unpaid};
 
 /// A snapshot of another subscription, `sub_2`, of the same customer.
 fn second(price_id: &str, status: SubscriptionStatus) -> SubscriptionSnapshot {
@@ -19,22 +19,17 @@ fn deleted(n: u32, created: i64, s: SubscriptionSnapshot) -> Input {
 }
 
 #[test]
-fn an_unpaid_second_subscription_cannot_replace_a_paid_one() {
+fn a_second_live_subscription_is_reported_and_does_not_replace_the_first() {
     let rules = rules();
     let paid = on_team(&rules);
-    for status in [Incomplete, Unpaid, Paused] {
-        let by_event = apply(&rules, &paid, changed(2, 20, second("price_solo", status)), at(20));
-        assert_eq!(by_event.state, paid, "a {} second subscription by event", status.as_str());
-        let by_fetch = apply(&rules, &paid, Input::SubscriptionFetched(second("price_solo", status)), at(20));
-        assert_eq!(by_fetch.state, paid, "a {} second subscription by re-read", status.as_str());
+    for status in [Incomplete, Trialing, Active, PastDue, Unpaid, Paused] {
+        let by_event = apply(&rules, &paid, changed(2, 20, second("price_enterprise", status)), at(20));
+        assert_eq!((&by_event.state, by_event.outcome), (&paid, Outcome::SetAside), "a {} second subscription by event", status.as_str());
+        let reported = Notice::SecondSubscription { subscription: sub("sub_2"), status };
+        assert_eq!(notices(&by_event), [&reported], "a {} second subscription is reported", status.as_str());
+        let by_fetch = apply(&rules, &paid, Input::SubscriptionFetched(second("price_enterprise", status)), at(20));
+        assert_eq!((&by_fetch.state, by_fetch.outcome), (&paid, Outcome::SetAside), "a {} second subscription by re-read", status.as_str());
     }
-}
-
-#[test]
-fn a_paid_second_subscription_replaces_the_tracked_one() {
-    let rules = rules();
-    let d = apply(&rules, &on_team(&rules), changed(2, 20, second("price_enterprise", Active)), at(20));
-    assert_eq!((d.state.subscription_id(), d.state.plan()), (Some(&sub("sub_2")), &plan("enterprise")));
 }
 
 #[test]
@@ -82,12 +77,11 @@ fn a_reread_saying_the_tracked_subscription_ended_ends_it_and_one_about_another_
 fn a_snapshot_on_the_same_plan_keeps_the_scheduled_downgrade_and_a_plan_move_drops_it() {
     let rules = rules();
     let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
-    let renewed = apply(&rules, &scheduled, changed(2, 16 * DAY, snapshot("price_team", Active)), at(16 * DAY)).state;
+    let attached = |price_id: &str| SubscriptionSnapshot { schedule_id: Some(schedule_id("sub_sched_1")), ..snapshot(price_id, Active) };
+    let renewed = apply(&rules, &scheduled, changed(2, 16 * DAY, attached("price_team")), at(16 * DAY)).state;
     assert_eq!(renewed.scheduled_change(), scheduled.scheduled_change());
-    let moved = apply(&rules, &scheduled, changed(3, 16 * DAY, snapshot("price_enterprise", Active)), at(16 * DAY)).state;
+    let moved = apply(&rules, &scheduled, changed(3, 16 * DAY, attached("price_enterprise")), at(16 * DAY)).state;
     assert_eq!(moved.scheduled_change(), None, "a plan changed elsewhere (portal) replaces the schedule");
-    let replaced = apply(&rules, &scheduled, changed(4, 16 * DAY, second("price_team", Active)), at(16 * DAY)).state;
-    assert_eq!(replaced.scheduled_change(), None, "the schedule belonged to the replaced subscription");
 }
 
 #[test]
@@ -102,11 +96,25 @@ fn a_past_due_snapshot_starts_grace_once_and_a_repeated_one_keeps_the_first_dead
 }
 
 #[test]
-fn a_past_due_snapshot_of_a_newly_tracked_subscription_starts_its_own_grace() {
+fn a_past_due_second_subscription_leaves_the_grace_of_the_first_as_it_was() {
     let rules = rules();
     let first = apply(&rules, &on_team(&rules), changed(2, 100, snapshot("price_team", PastDue)), at(101)).state;
-    let other = apply(&rules, &first, changed(3, 300, second("price_team", PastDue)), at(301)).state;
-    assert_eq!((other.subscription_id(), other.grace_until()), (Some(&sub("sub_2")), Some(at(300 + 7 * DAY))));
+    let other = apply(&rules, &first, changed(3, 300, second("price_team", PastDue)), at(301));
+    assert_eq!(
+        (other.outcome, other.state.subscription_id(), other.state.grace_until()),
+        (Outcome::SetAside, Some(&sub("sub_1")), Some(at(100 + 7 * DAY)))
+    );
+}
+
+#[test]
+fn a_paid_subscription_replaces_a_tracked_one_whose_first_payment_never_went_through() {
+    let rules = rules();
+    let incomplete = apply(&rules, &new_org(), changed(1, 10, snapshot("price_team", Incomplete)), at(10)).state;
+    let unpaid_again = apply(&rules, &incomplete, changed(2, 20, second("price_team", Incomplete)), at(20));
+    assert_eq!((unpaid_again.outcome, unpaid_again.state.subscription_id()), (Outcome::SetAside, Some(&sub("sub_1"))));
+    let paid = apply(&rules, &incomplete, changed(3, 30, second("price_team", Active)), at(30));
+    assert_eq!((paid.outcome, paid.state.subscription_id(), paid.state.plan()), (Outcome::Applied, Some(&sub("sub_2")), &plan("team")));
+    assert!(notices(&paid).iter().all(|n| !matches!(n, Notice::SecondSubscription { .. })), "a retried checkout is no second subscription");
 }
 
 #[test]

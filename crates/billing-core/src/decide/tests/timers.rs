@@ -1,6 +1,6 @@
 use super::*;
 use crate::decide::{due_timers, next_timer_at, TransitionError};
-use crate::input::{StripeFact, Timer};
+use crate::input::{StripeFact, SubscriptionSnapshot, Timer};
 
 #[test]
 fn scheduled_downgrade_applies_at_period_end_and_not_before() {
@@ -105,7 +105,9 @@ fn a_pending_checkout_is_due_exactly_a_day_after_it_opened() {
 fn a_period_end_in_the_same_second_as_the_newest_snapshot_keeps_that_snapshot_as_the_watermark() {
     let rules = rules();
     let scheduled = command(&rules, &on_team(&rules), Command::change_plan(plan("solo")), at(15 * DAY)).state;
-    let renewal = event(5, 30 * DAY, StripeFact::SubscriptionChanged(snapshot("price_team", SubscriptionStatus::Active)));
+    let attached =
+        SubscriptionSnapshot { schedule_id: Some(schedule_id("sub_sched_1")), ..snapshot("price_team", SubscriptionStatus::Active) };
+    let renewal = event(5, 30 * DAY, StripeFact::SubscriptionChanged(attached));
     let seen = stripe(&rules, &scheduled, renewal.clone());
     let ended = apply(&rules, &seen, Input::Timer(Timer::PeriodEnd), at(30 * DAY)).state;
     assert_eq!(ended.plan(), &plan("solo"));

@@ -14,6 +14,16 @@ use crate::ports::{
 use crate::services::effects::{commit_for, settle_refetches, worth_committing};
 use crate::state::BillingState;
 
+/// How an event ends in the ledger after its decision: one about a subscription the
+/// organization does not follow is ignored (and counted as such), not processed.
+fn disposition_of(outcome: Outcome) -> EventDisposition {
+    match outcome {
+        Outcome::Stale => EventDisposition::Stale,
+        Outcome::SetAside => EventDisposition::Ignored,
+        Outcome::Applied | Outcome::Duplicate | Outcome::Tie => EventDisposition::Processed,
+    }
+}
+
 impl<R, L, P, D, C> EventProcessor<R, L, P, D, C>
 where
     R: BillingRepository + ?Sized,
@@ -51,7 +61,7 @@ where
         let loaded = self.repo.load_or_create(org, &free).await.map_err(repo_failure)?;
         let now = self.clock.now();
         let decision = self.decide_settled(&loaded, event, now).await?;
-        let disposition = if decision.outcome == Outcome::Stale { EventDisposition::Stale } else { EventDisposition::Processed };
+        let disposition = disposition_of(decision.outcome);
         let done = EventDone { event_id: claimed.id.clone(), holder: claimed.holder.clone(), disposition };
         if !worth_committing(&loaded, &decision) {
             return Ok((disposition, BatchWrite::Finish { done, at: now }));

@@ -16,7 +16,8 @@ enum Slot {
     /// Finished, or failed, without a write of the batch.
     Ready(Result<EventDisposition, Failure>),
     /// Its write is in the batch; this is how it ends once written.
-    Pending { org: OrgId, event: StripeEvent, disposition: EventDisposition },
+    /// The event is boxed: it is far larger than a finished slot.
+    Pending { org: OrgId, event: Box<StripeEvent>, disposition: EventDisposition },
 }
 
 /// What became of one pending write: the store's answer, or the whole batch's failure.
@@ -53,7 +54,7 @@ where
         for (event, slot) in claimed.iter().zip(slots) {
             let attempted = match slot {
                 Slot::Ready(attempted) => attempted,
-                Slot::Pending { org, event: fact, disposition } => self.settle_write(event, &org, fact, disposition, written.next()).await,
+                Slot::Pending { org, event: fact, disposition } => self.settle_write(event, &org, *fact, disposition, written.next()).await,
             };
             outcomes.push(self.conclude(event, attempted).await);
         }
@@ -91,7 +92,7 @@ where
             Ok(Prepared::Apply(org, fact)) => (org, fact),
             Err(failure) => return (Slot::Ready(Err(failure)), None),
         };
-        match self.decide_write(event, &org, fact.clone()).await {
+        match self.decide_write(event, &org, (*fact).clone()).await {
             Ok((disposition, write)) => (Slot::Pending { org, event: fact, disposition }, Some(write)),
             Err(failure) => (Slot::Ready(Err(failure)), None),
         }

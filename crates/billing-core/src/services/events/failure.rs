@@ -45,6 +45,13 @@ pub(super) fn refetch_failed(e: PaymentError) -> Failure {
     Failure::Retry(persistence, format!("re-reading the subscription failed: {e}"))
 }
 
+/// Reading a disputed charge's customer failed: transient failures pass, and any other is
+/// bounded by the attempts cap.
+pub(super) fn charge_read_failed(e: PaymentError) -> Failure {
+    let persistence = if e.is_transient() { Persistence::Transient } else { Persistence::Persistent };
+    Failure::Retry(persistence, format!("reading the disputed charge's customer failed: {e}"))
+}
+
 /// A transition the event asks for that does not apply to the state; it may once an event
 /// still on its way is applied, so it is retried up to the attempts cap.
 pub(super) fn cannot_apply(e: TransitionError) -> Failure {

@@ -107,10 +107,11 @@ async fn a_request_stripe_rejects_is_dead_lettered_at_the_attempts_cap() {
 #[tokio::test]
 async fn a_transition_that_does_not_apply_is_dead_lettered_at_the_attempts_cap_not_the_horizon() {
     let (mut repo, mut ledger, mut decoder) = (MockBillingRepository::new(), MockWebhookLedger::new(), MockEventDecoder::new());
+    // The tracked subscription moved to a price the catalog lacks: a configuration error.
     let fact = StripeFact::SubscriptionChanged(snapshot("price_nobody_sells", SubscriptionStatus::Active));
-    let decoded = DecodedEvent { event: Some(event(1, 10, fact)), org_hint: None, customer: None, livemode: false };
+    let decoded = DecodedEvent { event: Some(event(2, 20, fact)), org_hint: None, customer: None, livemode: false };
     decoder.expect_decode().returning(move |_| Ok(decoded.clone()));
-    loads(&mut repo, new_org());
+    loads(&mut repo, team_state());
     expects_dead(&mut ledger, "cannot apply");
     let processor = processor(repo, ledger, MockPaymentProvider::new(), decoder);
     let outcome = processor.process(&claimed(Some("org_1"), 2, Duration::minutes(1))).await.unwrap();

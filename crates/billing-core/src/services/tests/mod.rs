@@ -5,6 +5,7 @@ mod checkout_owner;
 mod commands;
 mod drift;
 mod event_batches;
+mod event_owners;
 mod event_retries;
 mod events;
 mod intake;
