@@ -1,0 +1,55 @@
+//! What the simulator is seeded with: the price catalog, the API version and delivery pacing.
+
+use std::time::Duration;
+
+/// One recurring monthly price and its product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceConfig {
+    pub id: String,
+    pub product: String,
+    pub nickname: String,
+    pub lookup_key: String,
+    pub unit_amount: i64,
+    pub currency: String,
+}
+
+impl PriceConfig {
+    /// A monthly USD price named after `plan` (`price_{plan}_monthly`, `prod_{plan}`).
+    pub fn monthly(plan: &str, nickname: &str, unit_amount: i64) -> Self {
+        Self {
+            id: format!("price_{plan}_monthly"),
+            product: format!("prod_{plan}"),
+            nickname: format!("{nickname} (monthly)"),
+            lookup_key: format!("{plan}_monthly"),
+            unit_amount,
+            currency: "usd".to_owned(),
+        }
+    }
+}
+
+/// Settings of one simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The prices that exist from the start.
+    pub prices: Vec<PriceConfig>,
+    /// The version events and objects are rendered in.
+    pub api_version: String,
+    /// Waits between webhook delivery attempts: Stripe's hours compressed to a test's seconds.
+    pub retry_schedule: Vec<Duration>,
+}
+
+impl Default for SimConfig {
+    /// Solo, team and enterprise monthly at the amounts of billing-core's default catalog, the
+    /// API version billing-stripe pins, and three retries 50, 200 and 800 ms apart.
+    fn default() -> Self {
+        Self {
+            prices: vec![
+                PriceConfig::monthly("solo", "Solo", 2_900),
+                PriceConfig::monthly("team", "Team", 9_900),
+                PriceConfig::monthly("enterprise", "Enterprise", 49_900),
+            ],
+            api_version: "2026-10-28.endive".to_owned(),
+            retry_schedule: vec![Duration::from_millis(50), Duration::from_millis(200), Duration::from_millis(800)],
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Subscriptions in the endive shape: the period on the item, `billing_mode` flexible.
+
+use serde_json::Value;
+
+use super::{metadata, set, set_at};
+use crate::config::PriceConfig;
+use crate::error::ApiError;
+use crate::state::{State, SubStatus, Subscription};
+use crate::templates::{template, Kind};
+
+fn status(status: SubStatus) -> &'static str {
+    match status {
+        SubStatus::Incomplete => "incomplete",
+        SubStatus::Active => "active",
+        SubStatus::Canceled => "canceled",
+    }
+}
+
+/// The item's `price` (and its legacy twin `plan`) from the configured price.
+fn price_into(item: &mut Value, price: &PriceConfig) {
+    for key in ["price", "plan"] {
+        if let Some(target) = item.get_mut(key) {
+            set(target, "id", price.id.as_str());
+            set(target, "product", price.product.as_str());
+            set(target, "nickname", price.nickname.as_str());
+            set(target, "currency", price.currency.as_str());
+        }
+    }
+    set_at(item, &["price", "unit_amount"], price.unit_amount);
+    set_at(item, &["price", "unit_amount_decimal"], price.unit_amount.to_string());
+    set_at(item, &["price", "lookup_key"], price.lookup_key.as_str());
+    set_at(item, &["plan", "amount"], price.unit_amount);
+    set_at(item, &["plan", "amount_decimal"], price.unit_amount.to_string());
+}
+
+fn item(template_item: Option<&Value>, sub: &Subscription, price: &PriceConfig) -> Value {
+    let mut item = template_item.cloned().unwrap_or(Value::Null);
+    set(&mut item, "id", sub.item_id.as_str());
+    set(&mut item, "created", sub.created);
+    set(&mut item, "current_period_start", sub.period_start);
+    set(&mut item, "current_period_end", sub.period_end);
+    set(&mut item, "subscription", sub.id.as_str());
+    price_into(&mut item, price);
+    item
+}
+
+/// A subscription, with `latest_invoice` as an id.
+pub fn subscription(state: &State, sub: &Subscription) -> Result<Value, ApiError> {
+    let price = state.price(&sub.price).ok_or_else(|| ApiError::internal(format!("unknown price {}", sub.price)))?;
+    let mut object = template(Kind::Subscription)?;
+    let item = item(object.pointer("/items/data/0"), sub, price);
+    set_at(&mut object, &["items", "data"], Value::Array(vec![item]));
+    set_at(&mut object, &["items", "url"], format!("/v1/subscription_items?subscription={}", sub.id));
+    set(&mut object, "id", sub.id.as_str());
+    set(&mut object, "customer", sub.customer.as_str());
+    set(&mut object, "created", sub.created);
+    set(&mut object, "start_date", sub.created);
+    set(&mut object, "billing_cycle_anchor", sub.created);
+    set_at(&mut object, &["billing_mode", "updated_at"], sub.created);
+    set(&mut object, "currency", price.currency.as_str());
+    set(&mut object, "status", status(sub.status));
+    set(&mut object, "cancel_at_period_end", sub.cancel_at_period_end);
+    set(&mut object, "cancel_at", sub.cancel_at_period_end.then_some(sub.period_end));
+    set(&mut object, "canceled_at", sub.canceled_at);
+    set(&mut object, "ended_at", sub.ended_at);
+    let reason = sub.canceled_at.map(|_| "cancellation_requested");
+    set_at(&mut object, &["cancellation_details", "reason"], reason);
+    set(&mut object, "latest_invoice", sub.latest_invoice.clone());
+    set(&mut object, "metadata", metadata(&sub.metadata));
+    set(&mut object, "schedule", Value::Null);
+    set(&mut object, "pending_update", Value::Null);
+    Ok(object)
+}

@@ -1,0 +1,197 @@
+//! The simulator's in-memory world: every object by id, the event log and the idempotency store.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::config::{PriceConfig, SimConfig};
+use crate::idempotency::IdempotencyStore;
+
+/// String metadata, as Stripe keeps it.
+pub type Metadata = BTreeMap<String, String>;
+
+/// What happens when a customer's saved card is charged, by Stripe's test card numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardOutcome {
+    /// 4242 4242 4242 4242.
+    Succeeds,
+    /// 4000 0000 0000 0341: attaches, every charge fails.
+    AttachesThenFails,
+    /// 4000 0000 0000 9995: declined with `insufficient_funds`.
+    Declines,
+    /// 4000 0027 6000 3184: every payment needs authentication.
+    RequiresAuthentication,
+}
+
+impl CardOutcome {
+    /// The outcome of a test card number (spaces allowed); `None` for numbers not simulated.
+    pub fn from_number(number: &str) -> Option<Self> {
+        let digits: String = number.chars().filter(|c| !c.is_whitespace()).collect();
+        match digits.as_str() {
+            "4242424242424242" => Some(Self::Succeeds),
+            "4000000000000341" => Some(Self::AttachesThenFails),
+            "4000000000009995" => Some(Self::Declines),
+            "4000002760003184" => Some(Self::RequiresAuthentication),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub created: i64,
+    pub email: Option<String>,
+    pub metadata: Metadata,
+    pub card: Option<CardOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    Open,
+    Complete,
+    Expired,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckoutSession {
+    pub id: String,
+    pub created: i64,
+    pub customer: String,
+    pub price: String,
+    pub client_reference_id: Option<String>,
+    pub metadata: Metadata,
+    pub subscription_metadata: Metadata,
+    pub success_url: String,
+    pub cancel_url: Option<String>,
+    pub expires_at: i64,
+    pub status: SessionStatus,
+    pub subscription: Option<String>,
+    pub invoice: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubStatus {
+    Incomplete,
+    Active,
+    Canceled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub created: i64,
+    pub customer: String,
+    pub item_id: String,
+    pub price: String,
+    pub status: SubStatus,
+    pub period_start: i64,
+    pub period_end: i64,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub latest_invoice: Option<String>,
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    Draft,
+    Paid,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvoiceLine {
+    pub id: String,
+    pub amount: i64,
+    pub price: String,
+    pub proration: bool,
+    pub period_start: i64,
+    pub period_end: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Invoice {
+    pub id: String,
+    pub created: i64,
+    pub customer: String,
+    pub subscription: String,
+    pub subscription_item: String,
+    pub currency: String,
+    pub billing_reason: &'static str,
+    pub lines: Vec<InvoiceLine>,
+    pub status: InvoiceStatus,
+    pub attempt_count: u32,
+    pub paid_at: Option<i64>,
+}
+
+impl Invoice {
+    /// The sum of the lines.
+    pub fn total(&self) -> i64 {
+        self.lines.iter().map(|line| line.amount).sum()
+    }
+}
+
+/// One event, with the object snapshot taken when it happened.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: String,
+    pub event_type: String,
+    pub created: i64,
+    pub object: Value,
+    pub previous_attributes: Option<Value>,
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Everything the simulator knows.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Where the simulator listens, for the URLs it hands out.
+    pub base_url: String,
+    pub prices: Vec<PriceConfig>,
+    pub api_version: String,
+    pub customers: HashMap<String, Customer>,
+    pub sessions: HashMap<String, CheckoutSession>,
+    pub subscriptions: HashMap<String, Subscription>,
+    pub invoices: HashMap<String, Invoice>,
+    /// Oldest first; `GET /v1/events` reverses it.
+    pub events: Vec<Event>,
+    pub idempotency: IdempotencyStore,
+}
+
+impl State {
+    /// A world holding only the configured prices.
+    pub fn new(config: &SimConfig) -> Self {
+        Self { prices: config.prices.clone(), api_version: config.api_version.clone(), ..Self::default() }
+    }
+
+    /// The configured price `id`.
+    pub fn price(&self, id: &str) -> Option<&PriceConfig> {
+        self.prices.iter().find(|price| price.id == id)
+    }
+}
+
+/// Who caused a change: the API request (with its idempotency key), or Stripe itself (`None`).
+#[derive(Debug, Clone, Default)]
+pub struct Cause {
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl State {
+    /// Appends an event of `event_type` about `object` at `created`, and returns its id.
+    pub fn emit(&mut self, cause: &Cause, created: i64, event_type: &str, object: Value, previous: Option<Value>) -> String {
+        let id = crate::ids::new_id("evt");
+        self.events.push(Event {
+            id: id.clone(),
+            event_type: event_type.to_owned(),
+            created,
+            object,
+            previous_attributes: previous,
+            request_id: cause.request_id.clone(),
+            idempotency_key: cause.idempotency_key.clone(),
+        });
+        id
+    }
+}
