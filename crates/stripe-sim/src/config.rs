@@ -36,11 +36,14 @@ pub struct SimConfig {
     pub api_version: String,
     /// Waits between webhook delivery attempts: Stripe's hours compressed to a test's seconds.
     pub retry_schedule: Vec<Duration>,
+    /// How long a webhook receiver may take before the attempt counts as failed.
+    pub delivery_timeout: Duration,
 }
 
 impl Default for SimConfig {
     /// Solo, team and enterprise monthly at the amounts of billing-core's default catalog, the
-    /// API version billing-stripe pins, and three retries 50, 200 and 800 ms apart.
+    /// API version billing-stripe pins, three retries 50, 200 and 800 ms apart (Stripe's test
+    /// mode retries three times over a few hours) and a 2 s receiver timeout.
     fn default() -> Self {
         Self {
             prices: vec![
@@ -50,6 +53,7 @@ impl Default for SimConfig {
             ],
             api_version: "2026-10-28.endive".to_owned(),
             retry_schedule: vec![Duration::from_millis(50), Duration::from_millis(200), Duration::from_millis(800)],
+            delivery_timeout: Duration::from_secs(2),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod clock;
 mod config;
+mod delivery;
 mod error;
 mod form;
 mod idempotency;
@@ -16,8 +17,10 @@ mod routes;
 mod server;
 mod state;
 mod templates;
+mod webhooks;
 
 pub use clock::SimClock;
 pub use config::{PriceConfig, SimConfig};
 pub use error::ApiError;
 pub use server::{SimHandle, Simulator, StartError};
+pub use webhooks::Faults;

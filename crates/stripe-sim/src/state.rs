@@ -1,11 +1,13 @@
 //! The simulator's in-memory world: every object by id, the event log and the idempotency store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::config::{PriceConfig, SimConfig};
 use crate::idempotency::IdempotencyStore;
+use crate::webhooks::{Faults, WebhookEndpoint};
 
 /// String metadata, as Stripe keeps it.
 pub type Metadata = BTreeMap<String, String>;
@@ -158,6 +160,23 @@ pub struct State {
     /// Oldest first; `GET /v1/events` reverses it.
     pub events: Vec<Event>,
     pub idempotency: IdempotencyStore,
+    /// Registered endpoints, oldest first.
+    pub webhook_endpoints: Vec<WebhookEndpoint>,
+    /// By event id, the endpoints that have not acknowledged it yet (`pending_webhooks`).
+    pub pending: HashMap<String, BTreeSet<String>>,
+    pub faults: Faults,
+    /// Tells the delivery task that the event log grew.
+    pub signal: EventSignal,
+}
+
+/// The sending side of the "new events" signal; its value is the length of the event log.
+#[derive(Debug)]
+pub struct EventSignal(pub watch::Sender<usize>);
+
+impl Default for EventSignal {
+    fn default() -> Self {
+        Self(watch::channel(0).0)
+    }
 }
 
 impl State {
@@ -169,6 +188,11 @@ impl State {
     /// The configured price `id`.
     pub fn price(&self, id: &str) -> Option<&PriceConfig> {
         self.prices.iter().find(|price| price.id == id)
+    }
+
+    /// How many endpoints have not acknowledged event `id`.
+    pub fn pending_webhooks(&self, id: &str) -> usize {
+        self.pending.get(id).map_or(0, BTreeSet::len)
     }
 }
 
@@ -183,6 +207,11 @@ impl State {
     /// Appends an event of `event_type` about `object` at `created`, and returns its id.
     pub fn emit(&mut self, cause: &Cause, created: i64, event_type: &str, object: Value, previous: Option<Value>) -> String {
         let id = crate::ids::new_id("evt");
+        let waiting: BTreeSet<String> =
+            self.webhook_endpoints.iter().filter(|endpoint| endpoint.subscribes(event_type)).map(|endpoint| endpoint.id.clone()).collect();
+        if !waiting.is_empty() {
+            self.pending.insert(id.clone(), waiting);
+        }
         self.events.push(Event {
             id: id.clone(),
             event_type: event_type.to_owned(),
@@ -192,6 +221,7 @@ impl State {
             request_id: cause.request_id.clone(),
             idempotency_key: cause.idempotency_key.clone(),
         });
+        self.signal.0.send_replace(self.events.len());
         id
     }
 }

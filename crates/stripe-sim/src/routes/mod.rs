@@ -5,6 +5,7 @@ mod checkout;
 mod customers;
 mod events;
 mod subscriptions;
+mod webhook_endpoints;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::web::{self, Bytes};
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checkout::configure(cfg);
     subscriptions::configure(cfg);
     events::configure(cfg);
+    webhook_endpoints::configure(cfg);
 }
 
 /// What a handler knows about its request.
