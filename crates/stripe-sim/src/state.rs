@@ -144,6 +144,9 @@ pub struct Event {
     pub previous_attributes: Option<Value>,
     pub request_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The delivery faults in force when the event happened, so that switching them does not
+    /// race with the delivery task.
+    pub faults: Faults,
 }
 
 /// Everything the simulator knows.
@@ -220,6 +223,7 @@ impl State {
             previous_attributes: previous,
             request_id: cause.request_id.clone(),
             idempotency_key: cause.idempotency_key.clone(),
+            faults: self.faults,
         });
         self.signal.0.send_replace(self.events.len());
         id

@@ -7,7 +7,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::{Job, Shared};
-use crate::webhooks::{signature_header, Faults};
+use crate::webhooks::signature_header;
 
 /// Starts the worker that makes the first attempts of one endpoint's events, in order.
 pub fn spawn_worker(shared: Arc<Shared>) -> mpsc::UnboundedSender<Job> {
@@ -20,12 +20,8 @@ pub fn spawn_worker(shared: Arc<Shared>) -> mpsc::UnboundedSender<Job> {
     sender
 }
 
-fn faults(shared: &Shared) -> Faults {
-    shared.state.lock().map(|state| state.faults).unwrap_or_default()
-}
-
 async fn first_attempt(shared: &Arc<Shared>, job: Job) {
-    let faults = faults(shared);
+    let faults = job.faults;
     if !faults.delay.is_zero() {
         tokio::time::sleep(faults.delay).await;
     }

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::render;
 use crate::state::State;
+use crate::webhooks::Faults;
 
 /// One event to deliver to one endpoint; the payload is fixed, the signature is made per attempt.
 #[derive(Debug, Clone)]
@@ -18,6 +19,7 @@ pub struct Job {
     pub endpoint_id: String,
     pub event_id: String,
     pub payload: Vec<u8>,
+    pub faults: Faults,
 }
 
 /// What every delivery task shares.
@@ -75,15 +77,26 @@ fn collect(state: &Mutex<State>) -> Vec<(String, Vec<Job>)> {
                     endpoint_id: endpoint.id.clone(),
                     event_id: event.id.clone(),
                     payload: envelope.to_string().into_bytes(),
+                    faults: event.faults,
                 }),
                 Err(error) => tracing::warn!(event = %event.id, %error, "an event could not be rendered for delivery"),
             }
         }
-        if state.faults.reorder {
-            jobs.reverse();
-        }
         state.webhook_endpoints[index].cursor = total;
-        batches.push((endpoint.id, jobs));
+        batches.push((endpoint.id, reordered(jobs)));
     }
     batches
+}
+
+/// Runs of events emitted while `reorder` was on are delivered newest first.
+fn reordered(jobs: Vec<Job>) -> Vec<Job> {
+    jobs.chunk_by(|a, b| a.faults.reorder == b.faults.reorder)
+        .flat_map(|run| {
+            let mut run = run.to_vec();
+            if run.first().is_some_and(|job| job.faults.reorder) {
+                run.reverse();
+            }
+            run
+        })
+        .collect()
 }
