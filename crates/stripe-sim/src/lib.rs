@@ -5,6 +5,7 @@
 //! Everything lives in memory behind one mutex; time is the wall clock plus an offset that the
 //! test helpers advance. `docs/simulator.md` lists what is simulated and where it differs.
 
+mod billing_cycle;
 mod clock;
 mod config;
 mod delivery;
@@ -20,7 +21,7 @@ mod templates;
 mod webhooks;
 
 pub use clock::SimClock;
-pub use config::{PriceConfig, SimConfig};
+pub use config::{AfterRetries, Dunning, PriceConfig, SimConfig};
 pub use error::ApiError;
 pub use server::{SimHandle, Simulator, StartError};
 pub use webhooks::Faults;

@@ -76,6 +76,8 @@ pub struct CheckoutSession {
 pub enum SubStatus {
     Incomplete,
     Active,
+    PastDue,
+    Unpaid,
     Canceled,
 }
 
@@ -99,6 +101,7 @@ pub struct Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceStatus {
     Draft,
+    Open,
     Paid,
 }
 
@@ -125,6 +128,8 @@ pub struct Invoice {
     pub status: InvoiceStatus,
     pub attempt_count: u32,
     pub paid_at: Option<i64>,
+    /// When the next automatic payment attempt is due; `None` when none is scheduled.
+    pub next_payment_attempt: Option<i64>,
 }
 
 impl Invoice {
@@ -170,6 +175,7 @@ pub struct State {
     pub faults: Faults,
     /// Tells the delivery task that the event log grew.
     pub signal: EventSignal,
+    pub dunning: crate::config::Dunning,
 }
 
 /// The sending side of the "new events" signal; its value is the length of the event log.
@@ -185,7 +191,7 @@ impl Default for EventSignal {
 impl State {
     /// A world holding only the configured prices.
     pub fn new(config: &SimConfig) -> Self {
-        Self { prices: config.prices.clone(), api_version: config.api_version.clone(), ..Self::default() }
+        Self { prices: config.prices.clone(), api_version: config.api_version.clone(), dunning: config.dunning.clone(), ..Self::default() }
     }
 
     /// The configured price `id`.
