@@ -27,6 +27,32 @@ impl PriceConfig {
     }
 }
 
+/// What happens to a subscription when the last retry of a renewal fails, as in Stripe's
+/// revenue-recovery settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AfterRetries {
+    /// The subscription ends (`customer.subscription.deleted`), Stripe's default.
+    #[default]
+    Cancel,
+    /// The subscription stays, `unpaid`; later renewals are invoiced but not charged.
+    MarkUnpaid,
+}
+
+/// Failed-renewal retries in simulated time: a compressed copy of Smart Retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dunning {
+    /// Simulated seconds from each failed attempt to the next one.
+    pub retry_after_secs: Vec<i64>,
+    pub after_retries: AfterRetries,
+}
+
+impl Default for Dunning {
+    /// Three retries 1, 2 and 4 days apart, the last a week after the renewal; then cancel.
+    fn default() -> Self {
+        Self { retry_after_secs: vec![86_400, 2 * 86_400, 4 * 86_400], after_retries: AfterRetries::Cancel }
+    }
+}
+
 /// Settings of one simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -36,11 +62,16 @@ pub struct SimConfig {
     pub api_version: String,
     /// Waits between webhook delivery attempts: Stripe's hours compressed to a test's seconds.
     pub retry_schedule: Vec<Duration>,
+    /// How long a webhook receiver may take before the attempt counts as failed.
+    pub delivery_timeout: Duration,
+    /// Retries of failed renewals and what follows the last one.
+    pub dunning: Dunning,
 }
 
 impl Default for SimConfig {
     /// Solo, team and enterprise monthly at the amounts of billing-core's default catalog, the
-    /// API version billing-stripe pins, and three retries 50, 200 and 800 ms apart.
+    /// API version billing-stripe pins, three retries 50, 200 and 800 ms apart (Stripe's test
+    /// mode retries three times over a few hours) and a 2 s receiver timeout.
     fn default() -> Self {
         Self {
             prices: vec![
@@ -50,6 +81,8 @@ impl Default for SimConfig {
             ],
             api_version: "2026-10-28.endive".to_owned(),
             retry_schedule: vec![Duration::from_millis(50), Duration::from_millis(200), Duration::from_millis(800)],
+            delivery_timeout: Duration::from_secs(2),
+            dunning: Dunning::default(),
         }
     }
 }

@@ -5,8 +5,10 @@
 //! Everything lives in memory behind one mutex; time is the wall clock plus an offset that the
 //! test helpers advance. `docs/simulator.md` lists what is simulated and where it differs.
 
+mod billing_cycle;
 mod clock;
 mod config;
+mod delivery;
 mod error;
 mod form;
 mod idempotency;
@@ -16,8 +18,10 @@ mod routes;
 mod server;
 mod state;
 mod templates;
+mod webhooks;
 
 pub use clock::SimClock;
-pub use config::{PriceConfig, SimConfig};
+pub use config::{AfterRetries, Dunning, PriceConfig, SimConfig};
 pub use error::ApiError;
 pub use server::{SimHandle, Simulator, StartError};
+pub use webhooks::Faults;

@@ -10,6 +10,7 @@ use crate::clock::SimClock;
 use crate::config::SimConfig;
 use crate::routes;
 use crate::state::State;
+use crate::webhooks::Faults;
 
 /// What every handler shares: the world and its clock.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub enum StartError {
     Bind(#[source] std::io::Error),
     #[error("the example objects did not load: {0}")]
     Templates(String),
+    #[error("the webhook HTTP client could not be built")]
+    Delivery(#[source] reqwest::Error),
 }
 
 /// Builds and starts simulators.
@@ -38,10 +41,19 @@ pub struct SimHandle {
     pub base_url: String,
     /// The simulator's clock, to read simulated time in tests.
     pub clock: SimClock,
+    state: Arc<Mutex<State>>,
     server: ServerHandle,
 }
 
 impl SimHandle {
+    /// Replaces the webhook delivery faults (`Faults::default()` turns them off), as
+    /// `POST /v1/test_helpers/webhook_faults` does.
+    pub fn faults(&self, faults: Faults) {
+        if let Ok(mut state) = self.state.lock() {
+            state.faults = faults;
+        }
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(&self) {
         self.server.stop(true).await;
@@ -70,6 +82,9 @@ impl Simulator {
         state.base_url.clone_from(&base_url);
         let sim = Sim { state: Arc::new(Mutex::new(state)), clock: SimClock::new() };
         let clock = sim.clock.clone();
+        let shared = Arc::clone(&sim.state);
+        crate::delivery::spawn(Arc::clone(&shared), config.retry_schedule.clone(), config.delivery_timeout)
+            .map_err(StartError::Delivery)?;
         let server = HttpServer::new(move || App::new().app_data(web::Data::new(sim.clone())).configure(routes::configure))
             .workers(1)
             .disable_signals()
@@ -78,6 +93,6 @@ impl Simulator {
             .run();
         let handle = server.handle();
         tokio::spawn(server);
-        Ok(SimHandle { base_url, clock, server: handle })
+        Ok(SimHandle { base_url, clock, state: shared, server: handle })
     }
 }

@@ -1,11 +1,13 @@
 //! The simulator's in-memory world: every object by id, the event log and the idempotency store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::config::{PriceConfig, SimConfig};
 use crate::idempotency::IdempotencyStore;
+use crate::webhooks::{Faults, WebhookEndpoint};
 
 /// String metadata, as Stripe keeps it.
 pub type Metadata = BTreeMap<String, String>;
@@ -74,6 +76,8 @@ pub struct CheckoutSession {
 pub enum SubStatus {
     Incomplete,
     Active,
+    PastDue,
+    Unpaid,
     Canceled,
 }
 
@@ -97,6 +101,7 @@ pub struct Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceStatus {
     Draft,
+    Open,
     Paid,
 }
 
@@ -123,6 +128,8 @@ pub struct Invoice {
     pub status: InvoiceStatus,
     pub attempt_count: u32,
     pub paid_at: Option<i64>,
+    /// When the next automatic payment attempt is due; `None` when none is scheduled.
+    pub next_payment_attempt: Option<i64>,
 }
 
 impl Invoice {
@@ -142,6 +149,9 @@ pub struct Event {
     pub previous_attributes: Option<Value>,
     pub request_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The delivery faults in force when the event happened, so that switching them does not
+    /// race with the delivery task.
+    pub faults: Faults,
 }
 
 /// Everything the simulator knows.
@@ -158,17 +168,40 @@ pub struct State {
     /// Oldest first; `GET /v1/events` reverses it.
     pub events: Vec<Event>,
     pub idempotency: IdempotencyStore,
+    /// Registered endpoints, oldest first.
+    pub webhook_endpoints: Vec<WebhookEndpoint>,
+    /// By event id, the endpoints that have not acknowledged it yet (`pending_webhooks`).
+    pub pending: HashMap<String, BTreeSet<String>>,
+    pub faults: Faults,
+    /// Tells the delivery task that the event log grew.
+    pub signal: EventSignal,
+    pub dunning: crate::config::Dunning,
+}
+
+/// The sending side of the "new events" signal; its value is the length of the event log.
+#[derive(Debug)]
+pub struct EventSignal(pub watch::Sender<usize>);
+
+impl Default for EventSignal {
+    fn default() -> Self {
+        Self(watch::channel(0).0)
+    }
 }
 
 impl State {
     /// A world holding only the configured prices.
     pub fn new(config: &SimConfig) -> Self {
-        Self { prices: config.prices.clone(), api_version: config.api_version.clone(), ..Self::default() }
+        Self { prices: config.prices.clone(), api_version: config.api_version.clone(), dunning: config.dunning.clone(), ..Self::default() }
     }
 
     /// The configured price `id`.
     pub fn price(&self, id: &str) -> Option<&PriceConfig> {
         self.prices.iter().find(|price| price.id == id)
+    }
+
+    /// How many endpoints have not acknowledged event `id`.
+    pub fn pending_webhooks(&self, id: &str) -> usize {
+        self.pending.get(id).map_or(0, BTreeSet::len)
     }
 }
 
@@ -183,6 +216,11 @@ impl State {
     /// Appends an event of `event_type` about `object` at `created`, and returns its id.
     pub fn emit(&mut self, cause: &Cause, created: i64, event_type: &str, object: Value, previous: Option<Value>) -> String {
         let id = crate::ids::new_id("evt");
+        let waiting: BTreeSet<String> =
+            self.webhook_endpoints.iter().filter(|endpoint| endpoint.subscribes(event_type)).map(|endpoint| endpoint.id.clone()).collect();
+        if !waiting.is_empty() {
+            self.pending.insert(id.clone(), waiting);
+        }
         self.events.push(Event {
             id: id.clone(),
             event_type: event_type.to_owned(),
@@ -191,7 +229,9 @@ impl State {
             previous_attributes: previous,
             request_id: cause.request_id.clone(),
             idempotency_key: cause.idempotency_key.clone(),
+            faults: self.faults,
         });
+        self.signal.0.send_replace(self.events.len());
         id
     }
 }

@@ -10,6 +10,7 @@ use crate::templates::{template, Kind};
 fn status(status: InvoiceStatus) -> &'static str {
     match status {
         InvoiceStatus::Draft => "draft",
+        InvoiceStatus::Open => "open",
         InvoiceStatus::Paid => "paid",
     }
 }
@@ -66,7 +67,7 @@ pub fn invoice(state: &State, invoice: &Invoice) -> Result<Value, ApiError> {
     set(&mut object, "status", status(invoice.status));
     set(&mut object, "attempt_count", invoice.attempt_count);
     set(&mut object, "attempted", invoice.attempt_count > 0);
-    set(&mut object, "next_payment_attempt", Value::Null);
+    set(&mut object, "next_payment_attempt", invoice.next_payment_attempt);
     set(&mut object, "number", Value::Null);
     set(&mut object, "receipt_number", Value::Null);
     set(&mut object, "metadata", Value::Object(serde_json::Map::new()));

@@ -12,6 +12,8 @@ fn status(status: SubStatus) -> &'static str {
     match status {
         SubStatus::Incomplete => "incomplete",
         SubStatus::Active => "active",
+        SubStatus::PastDue => "past_due",
+        SubStatus::Unpaid => "unpaid",
         SubStatus::Canceled => "canceled",
     }
 }

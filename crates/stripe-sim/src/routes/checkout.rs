@@ -11,9 +11,7 @@ use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{
-    CardOutcome, CheckoutSession, Invoice, InvoiceLine, InvoiceStatus, Metadata, SessionStatus, State, SubStatus, Subscription,
-};
+use crate::state::{CardOutcome, CheckoutSession, Invoice, InvoiceStatus, Metadata, SessionStatus, State, SubStatus, Subscription};
 
 /// Stripe's default session lifetime, 24 h.
 const DEFAULT_LIFETIME_SECS: i64 = 24 * 3600;
@@ -125,27 +123,11 @@ struct CompleteSession {
 
 /// The first invoice of a new subscription, paid at checkout.
 fn first_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64) -> Invoice {
-    let line = InvoiceLine {
-        id: new_id("il"),
-        amount,
-        price: sub.price.clone(),
-        proration: false,
-        period_start: sub.period_start,
-        period_end: sub.period_end,
-    };
-    Invoice {
-        id: new_id("in"),
-        created: now,
-        customer: sub.customer.clone(),
-        subscription: sub.id.clone(),
-        subscription_item: sub.item_id.clone(),
-        currency: currency.to_owned(),
-        billing_reason: "subscription_create",
-        lines: vec![line],
-        status: InvoiceStatus::Paid,
-        attempt_count: 1,
-        paid_at: Some(now),
-    }
+    let mut invoice = crate::billing_cycle::period_invoice(sub, currency, amount, now, "subscription_create");
+    invoice.status = InvoiceStatus::Paid;
+    invoice.attempt_count = 1;
+    invoice.paid_at = Some(now);
+    invoice
 }
 
 /// The card a session is completed with; cards that cannot pay are refused on the form, as

@@ -89,7 +89,11 @@ async fn list(req: HttpRequest, sim: Data<Sim>) -> HttpResponse {
             }
             None => newest_first.collect(),
         };
-        let data = after.iter().take(limit).map(|event| render::event(event, &state.api_version, 0)).collect::<Result<Vec<Value>, _>>()?;
+        let data = after
+            .iter()
+            .take(limit)
+            .map(|event| render::event(event, &state.api_version, state.pending_webhooks(&event.id)))
+            .collect::<Result<Vec<Value>, _>>()?;
         Ok(json!({"object": "list", "data": data, "has_more": after.len() > limit, "url": "/v1/events"}))
     })
 }
@@ -97,6 +101,6 @@ async fn list(req: HttpRequest, sim: Data<Sim>) -> HttpResponse {
 async fn retrieve(req: HttpRequest, id: Path<String>, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &Bytes::new(), &sim, |state, _| {
         let event = state.events.iter().find(|event| event.id == *id).ok_or_else(|| ApiError::missing("event", "id", &id))?;
-        render::event(event, &state.api_version, 0)
+        render::event(event, &state.api_version, state.pending_webhooks(&event.id))
     })
 }

@@ -1,10 +1,12 @@
 //! The HTTP surface: authentication, `Idempotency-Key` replay and Stripe's response headers
 //! around every endpoint module.
 
-mod checkout;
+pub mod checkout;
 mod customers;
 mod events;
 mod subscriptions;
+mod test_clocks;
+mod webhook_endpoints;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::web::{self, Bytes};
@@ -22,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checkout::configure(cfg);
     subscriptions::configure(cfg);
     events::configure(cfg);
+    webhook_endpoints::configure(cfg);
+    test_clocks::configure(cfg);
 }
 
 /// What a handler knows about its request.

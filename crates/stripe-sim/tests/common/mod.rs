@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod receiver;
+
 use billing_core::ports::{CheckoutRequest, PaymentProvider};
 use billing_core::{IdempotencyKey, OrgId, StripeCustomerId, StripePriceId};
 use billing_stripe::{SecretString, StripeClient, StripeConfig};
@@ -12,7 +14,11 @@ use stripe_sim::{SimConfig, SimHandle, Simulator};
 pub const KEY: &str = "sk_test_simulator";
 
 pub fn start() -> (SimHandle, StripeClient) {
-    let sim = Simulator::start(SimConfig::default()).unwrap();
+    start_with(SimConfig::default())
+}
+
+pub fn start_with(config: SimConfig) -> (SimHandle, StripeClient) {
+    let sim = Simulator::start(config).unwrap();
     let mut config = StripeConfig::new(SecretString::from(KEY.to_owned())).with_base_url(sim.base_url.clone());
     config.max_retries = 0;
     (sim, StripeClient::new(config).unwrap())

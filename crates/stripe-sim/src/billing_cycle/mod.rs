@@ -1,0 +1,128 @@
+//! What happens when simulated time moves: renewals invoiced and charged, period-end
+//! cancellations, and retries of failed renewals, each at its due time with Stripe's events.
+
+mod charge;
+
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::render;
+use crate::routes::checkout::PERIOD_SECS;
+use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, State, SubStatus, Subscription};
+
+/// A guard against a loop that never runs out of due work.
+const MAX_STEPS: usize = 10_000;
+
+/// A draft invoice for the subscription's current period at its price.
+pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64, reason: &'static str) -> Invoice {
+    let line = InvoiceLine {
+        id: new_id("il"),
+        amount,
+        price: sub.price.clone(),
+        proration: false,
+        period_start: sub.period_start,
+        period_end: sub.period_end,
+    };
+    Invoice {
+        id: new_id("in"),
+        created: now,
+        customer: sub.customer.clone(),
+        subscription: sub.id.clone(),
+        subscription_item: sub.item_id.clone(),
+        currency: currency.to_owned(),
+        billing_reason: reason,
+        lines: vec![line],
+        status: InvoiceStatus::Draft,
+        attempt_count: 0,
+        paid_at: None,
+        next_payment_attempt: None,
+    }
+}
+
+/// One piece of work that falls due at a moment of simulated time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Due {
+    PeriodEnd { at: i64, subscription: String },
+    Retry { at: i64, invoice: String },
+}
+
+impl Due {
+    fn at(&self) -> i64 {
+        match self {
+            Self::PeriodEnd { at, .. } | Self::Retry { at, .. } => *at,
+        }
+    }
+}
+
+/// The earliest work due at or before `until`; period ends before retries due at the same time.
+fn next_due(state: &State, until: i64) -> Option<Due> {
+    let period_ends = state
+        .subscriptions
+        .values()
+        .filter(|sub| matches!(sub.status, SubStatus::Active | SubStatus::PastDue | SubStatus::Unpaid) && sub.period_end <= until)
+        .map(|sub| Due::PeriodEnd { at: sub.period_end, subscription: sub.id.clone() });
+    let retries = state.invoices.values().filter_map(|invoice| {
+        invoice.next_payment_attempt.filter(|at| *at <= until).map(|at| Due::Retry { at, invoice: invoice.id.clone() })
+    });
+    period_ends.chain(retries).min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
+}
+
+/// Runs every piece of work due up to `until`, oldest first, each at its own time.
+pub fn run_due(state: &mut State, until: i64) -> Result<(), ApiError> {
+    for _ in 0..MAX_STEPS {
+        match next_due(state, until) {
+            None => return Ok(()),
+            Some(Due::PeriodEnd { at, subscription }) => period_end(state, &subscription, at)?,
+            Some(Due::Retry { at, invoice }) => charge::retry(state, &invoice, at)?,
+        }
+    }
+    Err(ApiError::internal("the clock advance did not settle"))
+}
+
+/// Emits an event about a subscription as Stripe does for changes it makes itself.
+fn emit_subscription(state: &mut State, at: i64, event_type: &str, sub: &Subscription, previous: Option<Value>) -> Result<(), ApiError> {
+    state.subscriptions.insert(sub.id.clone(), sub.clone());
+    let object = render::subscription(state, sub)?;
+    state.emit(&Cause::default(), at, event_type, object, previous);
+    Ok(())
+}
+
+/// Emits an event about an invoice after storing it.
+fn emit_invoice(state: &mut State, at: i64, event_type: &str, invoice: &Invoice) -> Result<(), ApiError> {
+    state.invoices.insert(invoice.id.clone(), invoice.clone());
+    let object = render::invoice(state, invoice)?;
+    state.emit(&Cause::default(), at, event_type, object, None);
+    Ok(())
+}
+
+/// The end of a period: a subscription set to cancel ends; any other renews.
+fn period_end(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
+    let mut sub = state.subscriptions.get(id).cloned().ok_or_else(|| ApiError::internal("a due subscription vanished"))?;
+    if sub.cancel_at_period_end {
+        sub.status = SubStatus::Canceled;
+        sub.ended_at = Some(at);
+        return emit_subscription(state, at, "customer.subscription.deleted", &sub, None);
+    }
+    renew(state, sub, at)
+}
+
+/// A renewal: the period moves on, the cycle invoice is created and finalized, then charged
+/// (Stripe's hour between creation and finalization is left out). Unpaid subscriptions are
+/// invoiced without a charge.
+fn renew(state: &mut State, mut sub: Subscription, at: i64) -> Result<(), ApiError> {
+    let price = state.price(&sub.price).cloned().ok_or_else(|| ApiError::internal("the subscription's price vanished"))?;
+    let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
+    sub.period_start = sub.period_end;
+    sub.period_end += PERIOD_SECS;
+    let mut invoice = period_invoice(&sub, &price.currency, price.unit_amount, at, "subscription_cycle");
+    sub.latest_invoice = Some(invoice.id.clone());
+    emit_subscription(state, at, "customer.subscription.updated", &sub, Some(json!({"items": previous_items, "latest_invoice": null})))?;
+    emit_invoice(state, at, "invoice.created", &invoice)?;
+    invoice.status = InvoiceStatus::Open;
+    emit_invoice(state, at, "invoice.finalized", &invoice)?;
+    if sub.status == SubStatus::Unpaid {
+        return Ok(());
+    }
+    charge::attempt(state, invoice, at)
+}
