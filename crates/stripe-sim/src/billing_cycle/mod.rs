@@ -2,6 +2,7 @@
 //! cancellations, and retries of failed renewals, each at its due time with Stripe's events.
 
 mod charge;
+pub mod proration;
 
 use serde_json::{json, Value};
 

@@ -4,6 +4,7 @@
 pub mod checkout;
 mod customers;
 mod events;
+mod invoices;
 mod subscriptions;
 mod test_clocks;
 mod webhook_endpoints;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checkout::configure(cfg);
     subscriptions::configure(cfg);
     events::configure(cfg);
+    invoices::configure(cfg);
     webhook_endpoints::configure(cfg);
     test_clocks::configure(cfg);
 }
