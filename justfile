@@ -32,6 +32,10 @@ example:
 run:
     cargo run --release -p billing-server
 
+# Run the server against the Stripe simulator in the same process; no real money moves.
+demo:
+    cargo run --release -p billing-server -- --demo
+
 # Measure the Postgres store's record and apply throughput (numbers in docs/benchmarks.md).
 bench:
     cargo bench -p billing-postgres --bench throughput

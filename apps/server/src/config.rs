@@ -58,6 +58,8 @@ pub struct Settings {
     pub drift_check_interval_secs: u64,
     /// Stripe reads per second a drift check makes at most.
     pub drift_check_rate: u32,
+    /// Demo mode: the embedded Stripe simulator instead of Stripe (see `crate::demo`).
+    pub demo: bool,
 }
 
 impl Settings {
@@ -184,6 +186,7 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         metrics_token: secret(args.metrics_token.or(file.metrics_token)),
         drift_check_interval_secs: args.drift_check_interval_secs.or(file.drift_check_interval_secs).unwrap_or(6 * 3600),
         drift_check_rate: args.drift_check_rate.or(file.drift_check_rate).unwrap_or(5),
+        demo: args.demo || file.demo.unwrap_or(false),
     };
     settings.validate()?;
     Ok(settings)

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod client_ip;
 pub mod config;
+pub mod demo;
 pub mod drift;
 pub mod dto;
 pub mod error;

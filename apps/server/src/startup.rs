@@ -1,5 +1,6 @@
 //! Builds the application from settings: store, Stripe, services, HTTP server and workers.
 
+mod policy;
 mod warnings;
 
 use std::net::TcpListener;
@@ -10,22 +11,19 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use billing_core::ports::{Clock, EventDecoder, Notifier, PaymentProvider, SystemClock};
-use billing_core::retry::RetryPolicy;
-use billing_core::services::{
-    BillingService, EventProcessor, NotificationDispatcher, ReturnUrls, StripeMode, TenantDisagreement, WebhookIntake,
-};
+use billing_core::services::{BillingService, EventProcessor, NotificationDispatcher, TenantDisagreement, WebhookIntake};
 use billing_core::{InstallationId, Rules};
 use billing_stripe::{StripeEventDecoder, WebhookSecret};
-use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapters::{MeteredPayments, UnconfiguredPayments};
-use crate::auth::{TokenAuthority, TokenPolicy};
+use crate::auth::TokenAuthority;
 use crate::body_deadline::BodyReadTimeout;
 use crate::client_ip::TrustedProxies;
 use crate::config::Settings;
+use crate::demo::Demo;
 use crate::drift::{spawn_drift_worker, DriftSchedule};
 use crate::group_commit::GroupCommitLedger;
 use crate::limiter::{FailureLimiter, DEFAULT_MAX_TRACKED};
@@ -35,6 +33,8 @@ use crate::quote::QuoteSigner;
 use crate::readiness::Readiness;
 use crate::state::{AppState, Clk, Ledger, Payments, Repo};
 use crate::workers::{spawn_event_worker, spawn_notice_worker, spawn_timer_worker, Billing, Cadence, Dispatcher, Processor};
+pub(crate) use policy::{retry_policy, token_policy};
+pub use policy::{return_urls, stripe_mode};
 use warnings::report_unconfigured;
 
 /// A built application: the HTTP server and its workers.
@@ -43,21 +43,12 @@ pub struct Application {
     server: Server,
     workers: Vec<JoinHandle<()>>,
     stop: CancellationToken,
+    demo: Option<Demo>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
-    }
-}
-
-/// Where Checkout and the billing portal send the user back to, under `APP_BASE_URL`.
-pub fn return_urls(settings: &Settings) -> ReturnUrls {
-    let base = &settings.app_base_url;
-    ReturnUrls {
-        checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
-        checkout_cancel: format!("{base}/settings/billing"),
-        portal_return: format!("{base}/settings/billing"),
     }
 }
 
@@ -80,25 +71,6 @@ fn notifier(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dy
     }
 }
 
-/// How long failing events are retried: `BILLING_MAX_ATTEMPTS` attempts for causes that lie with
-/// the event, and until `BILLING_RETRY_HORIZON_SECS` after receipt for outages.
-fn retry_policy(settings: &Settings) -> RetryPolicy {
-    let defaults = RetryPolicy::default();
-    let horizon = i64::try_from(settings.retry_horizon_secs).ok().and_then(chrono::Duration::try_seconds).unwrap_or(defaults.horizon);
-    RetryPolicy { max_attempts: settings.max_attempts, horizon, ..defaults }
-}
-
-/// The token lifetimes, issuer and audience from configuration.
-fn token_policy(settings: &Settings) -> TokenPolicy {
-    TokenPolicy {
-        ttl_secs: settings.jwt_ttl_secs,
-        refresh_window_secs: settings.jwt_refresh_window_secs,
-        max_session_secs: settings.jwt_max_session_secs,
-        issuer: settings.jwt_issuer.clone(),
-        audience: settings.jwt_audience.clone(),
-    }
-}
-
 /// The HTTP server on `listener`, with every request body under the read deadline.
 fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: BodyReadTimeout) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
@@ -116,19 +88,6 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: B
     .shutdown_timeout(30)
     .run();
     Ok(server)
-}
-
-/// The Stripe mode of the configured key: events of the other mode are acknowledged and ignored.
-/// Without a key both are accepted, which start-up reports.
-pub fn stripe_mode(settings: &Settings) -> Option<StripeMode> {
-    let key = settings.shared.stripe_secret_key.as_ref()?;
-    // Secret (`sk`) and restricted (`rk`) keys name their mode in their second part (`live` or `test`).
-    let mut parts = key.expose_secret().splitn(3, '_');
-    match (parts.next(), parts.next()) {
-        (Some("sk" | "rk"), Some("live")) => Some(StripeMode::Live),
-        (Some("sk" | "rk"), Some("test")) => Some(StripeMode::Test),
-        _ => None,
-    }
 }
 
 /// Counts and logs an event that names another organization than its customer's owner.
@@ -154,14 +113,14 @@ struct Core {
 
 impl Core {
     /// Reads the catalog, opens the store and builds the Stripe client under this installation's id.
-    async fn open(settings: &Settings, metrics: &Metrics) -> anyhow::Result<Self> {
+    async fn open(settings: &Settings, metrics: &Metrics, clock: Arc<Clk>) -> anyhow::Result<Self> {
         let rules = Arc::new(billing_wiring::rules(&settings.shared)?);
         let (repo, ledger) = billing_wiring::open_store_with(&settings.shared.database, settings.shared.statement_timeout())
             .await
             .context("DATABASE_URL: the store cannot be opened")?;
         let installation = billing_wiring::installation_id(repo.as_ref()).await?;
         let payments = payments(settings, metrics, &installation)?;
-        Ok(Self { repo, ledger, payments, clock: Arc::new(SystemClock), rules })
+        Ok(Self { repo, ledger, payments, clock, rules })
     }
 
     fn billing(&self, settings: &Settings) -> Arc<Billing> {
@@ -202,6 +161,7 @@ fn app_state(settings: &Settings, core: &Core, billing: Arc<Billing>, metrics: &
         webhook_tolerance: chrono::Duration::seconds(settings.webhook_tolerance_secs),
         metrics: metrics.clone(),
         clock: core.clock.clone(),
+        signature_clock: Arc::new(SystemClock),
         failures: FailureLimiter::new(20, Duration::from_secs(60), DEFAULT_MAX_TRACKED),
         trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
         readiness: Readiness::new(Duration::from_secs(1), Duration::from_secs(2)),
@@ -237,22 +197,35 @@ impl Application {
         Self::build_with(settings, Cadence::default()).await
     }
 
-    /// Like [`Application::build`], with worker cadences (tests shorten them).
+    /// Like [`Application::build`], with worker cadences (tests shorten them). In demo mode the
+    /// embedded Stripe simulator is started and wired in first (see [`crate::demo`]).
+    ///
+    /// # Errors
+    /// When the store, the catalog, the listener or the demo's simulator cannot be set up.
+    pub async fn build_with(settings: Settings, cadence: Cadence) -> anyhow::Result<Self> {
+        settings.validate()?;
+        if settings.demo {
+            return crate::demo::launch(settings, cadence).await;
+        }
+        let listener =
+            TcpListener::bind(settings.bind_addr).with_context(|| format!("BIND_ADDR {} cannot be bound", settings.bind_addr))?;
+        Self::build_on(settings, cadence, listener, Arc::new(SystemClock)).await
+    }
+
+    /// Builds everything on a bound `listener`, telling the time by `clock`, and starts serving.
     ///
     /// # Errors
     /// When the store, the catalog or the listener cannot be set up.
-    pub async fn build_with(settings: Settings, cadence: Cadence) -> anyhow::Result<Self> {
+    pub(crate) async fn build_on(settings: Settings, cadence: Cadence, listener: TcpListener, clock: Arc<Clk>) -> anyhow::Result<Self> {
         settings.validate()?;
         report_unconfigured(&settings);
         let metrics = Metrics::new().context("metrics cannot be registered")?;
-        let core = Core::open(&settings, &metrics).await?;
+        let core = Core::open(&settings, &metrics, clock).await?;
         let billing = core.billing(&settings);
         let processor = core.processor(&settings, &metrics);
         let dispatcher = core.dispatcher(&settings, cadence, &metrics)?;
         let wake = Arc::new(Notify::new());
         let state = app_state(&settings, &core, billing.clone(), &metrics, wake.clone());
-        let listener =
-            TcpListener::bind(settings.bind_addr).with_context(|| format!("BIND_ADDR {} cannot be bound", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let server = serve(listener, state, BodyReadTimeout(Duration::from_secs(settings.body_read_timeout_secs)))?;
         let stop = CancellationToken::new();
@@ -263,7 +236,17 @@ impl Application {
         workers.push(spawn_timer_worker(billing, core.ledger, metrics.clone(), cadence, stop.clone()));
         workers.push(spawn_notice_worker(dispatcher, metrics, cadence, stop.clone()));
         tracing::info!(address = %settings.bind_addr.ip(), port, store = ?settings.shared.database, "billing server listening");
-        Ok(Self { port, server, workers, stop })
+        Ok(Self { port, server, workers, stop, demo: None })
+    }
+
+    /// The running demo's simulator and organization, in demo mode.
+    pub fn demo(&self) -> Option<&Demo> {
+        self.demo.as_ref()
+    }
+
+    /// Keeps `demo` with the application, for [`Application::demo`].
+    pub(crate) fn with_demo(self, demo: Demo) -> Self {
+        Self { demo: Some(demo), ..self }
     }
 
     pub fn port(&self) -> u16 {

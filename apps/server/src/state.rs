@@ -31,6 +31,9 @@ pub struct AppState {
     pub webhook_tolerance: chrono::Duration,
     pub metrics: Metrics,
     pub clock: Arc<Clk>,
+    /// Judges the age of webhook signatures. Stripe stamps them with real time even when a test
+    /// clock moves billing time (the demo's `clock`), so this one always reads the wall clock.
+    pub signature_clock: Arc<Clk>,
     /// Failed webhook verifications per client address.
     pub failures: FailureLimiter,
     /// Who the client of a request is, behind the configured proxies.
@@ -52,5 +55,10 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn clock_now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Now by the wall clock, for webhook signatures.
+    pub fn signature_now(&self) -> DateTime<Utc> {
+        self.signature_clock.now()
     }
 }

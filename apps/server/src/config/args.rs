@@ -83,6 +83,10 @@ pub struct Args {
     /// Bearer token GET /metrics requires; without it, /metrics is open.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub(crate) metrics_token: Option<String>,
+    /// Runs against a Stripe simulator started in this process, with generated secrets and a
+    /// demo organization; no real money moves. Refused with a live Stripe key.
+    #[arg(long, env = "BILLING_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) demo: bool,
 }
 
 // Written by hand: the flags hold secrets as plain strings until they are validated.

@@ -37,6 +37,7 @@ pub struct FileConfig {
     pub metrics_token: Option<String>,
     pub drift_check_interval_secs: Option<u64>,
     pub drift_check_rate: Option<u32>,
+    pub demo: Option<bool>,
 }
 
 impl std::fmt::Debug for FileConfig {

@@ -160,7 +160,7 @@ fn every_setting_keeps_its_environment_variable() {
         JWT_MAX_SESSION_SECS JWT_ISSUER JWT_AUDIENCE APP_BASE_URL BILLING_PLANS_FILE BILLING_WORKERS BILLING_BATCH_SIZE \
         BILLING_GRACE_DAYS BILLING_MAX_ATTEMPTS BILLING_RETRY_HORIZON_SECS DATABASE_STATEMENT_TIMEOUT_SECS \
         WEBHOOK_TOLERANCE_SECS LOG_FORMAT NOTIFY_WEBHOOK_URL NOTIFY_WEBHOOK_SECRET STRIPE_TIMEOUT_SECS STRIPE_MAX_RETRIES \
-        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN DRIFT_CHECK_INTERVAL_SECS DRIFT_CHECK_RATE"
+        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN DRIFT_CHECK_INTERVAL_SECS DRIFT_CHECK_RATE BILLING_DEMO"
         .split_whitespace()
         .collect();
     expected.sort_unstable();
@@ -203,10 +203,40 @@ fn a_file_with_every_key_still_reads() {
         metrics_token = "metrics-file"
         drift_check_interval_secs = 3600
         drift_check_rate = 2
+        demo = true
     "#;
     let s = resolve(Args::default(), FileConfig::parse(text).unwrap()).unwrap();
     assert_eq!((s.bind_addr.port(), s.workers, s.batch_size, s.max_attempts, s.log_json), (9001, 3, 64, 5, true));
     assert_eq!((s.shared.grace_days, s.shared.stripe_timeout_secs, s.shared.stripe_max_retries), (10, 20, 4));
     assert_eq!((s.app_base_url.as_str(), s.shared.stripe_prices[2].1.as_deref()), ("https://app.example", Some("price_enterprise")));
-    assert_eq!((s.drift_check_interval_secs, s.drift_check_rate), (3600, 2));
+    assert_eq!((s.drift_check_interval_secs, s.drift_check_rate, s.demo), (3600, 2, true));
+}
+
+#[test]
+fn demo_mode_is_off_unless_asked_for() {
+    assert!(!with(|_| {}).unwrap().demo);
+    assert!(with(|a| a.demo = true).unwrap().demo);
+    let args = Args::try_parse_from(["billing-server", "--demo"]).unwrap();
+    assert!(resolve(args, FileConfig::default()).unwrap().demo);
+}
+
+#[test]
+fn a_live_key_with_demo_mode_is_refused_naming_the_variable_but_not_the_key() {
+    for prefix in ["sk", "rk"] {
+        let key = format!("{prefix}_{}_DEMO-REFUSED-KEY", "live");
+        let err = with(|a| {
+            a.demo = true;
+            a.shared.stripe_secret_key = Some(key.clone());
+        })
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "STRIPE_SECRET_KEY", .. }), "{err}");
+        assert!(!err.to_string().contains("DEMO-REFUSED-KEY"), "{err}");
+    }
+    let live_without_demo = with(|a| a.shared.stripe_secret_key = Some(format!("sk_{}_x", "live")));
+    assert!(live_without_demo.is_ok(), "{live_without_demo:?}");
+    let test_key = with(|a| {
+        a.demo = true;
+        a.shared.stripe_secret_key = Some("sk_test_demo".into());
+    });
+    assert!(test_key.is_ok(), "{test_key:?}");
 }

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use billing_core::services::StripeMode;
 use billing_wiring::config::{check_bounds, wide, Bound};
 use ipnet::IpNet;
 use secrecy::ExposeSecret;
@@ -41,6 +42,14 @@ pub(super) fn validate(s: &Settings) -> Result<(), ConfigError> {
     // More often than every five minutes the checks would never rest on a large account.
     if s.drift_check_interval_secs != 0 && !(300..=WEEK_SECS).contains(&wide(s.drift_check_interval_secs)) {
         return Err(ConfigError::invalid("DRIFT_CHECK_INTERVAL_SECS", "must be 0 (off) or between 300 and 604800"));
+    }
+    // The demo points the server at a simulator and prints how to buy plans; with a live key
+    // configured, a slip in that wiring could charge real cards.
+    if s.demo && crate::startup::stripe_mode(s) == Some(StripeMode::Live) {
+        return Err(ConfigError::invalid(
+            "STRIPE_SECRET_KEY",
+            "a live key cannot be used in demo mode (--demo, BILLING_DEMO); unset it or use a test key",
+        ));
     }
     if s.jwt_secret.as_ref().is_some_and(|secret| secret.expose_secret().len() < MIN_JWT_SECRET_BYTES) {
         return Err(ConfigError::invalid(

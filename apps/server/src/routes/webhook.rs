@@ -61,7 +61,7 @@ async fn verified(state: &AppState, req: &HttpRequest, payload: web::Payload) ->
         return Err(refuse(state, client, e));
     }
     let body = read_body(req, payload).await?;
-    match verify_signature(&body, header, &state.webhook_secrets, state.clock_now(), state.webhook_tolerance) {
+    match verify_signature(&body, header, &state.webhook_secrets, state.signature_now(), state.webhook_tolerance) {
         Ok(verified) => Ok((body, verified)),
         Err(e) => Err(refuse(state, client, e)),
     }

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod checkout;
+mod demo;
 mod drift;
 mod helpers;
 mod informing;
