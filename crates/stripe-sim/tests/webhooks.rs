@@ -9,19 +9,8 @@ use std::time::Duration;
 
 use billing_stripe::SignatureError;
 use common::receiver::{body, deliveries, endpoint, header, receiver, types, verify};
-use common::{get, post, start, start_with, subscribe};
+use common::{get, post, start, start_with, subscribe, COMPLETION};
 use stripe_sim::SimConfig;
-
-const COMPLETION: [&str; 8] = [
-    "customer.created",
-    "customer.subscription.created",
-    "invoice.created",
-    "invoice.finalized",
-    "invoice.paid",
-    "invoice.payment_succeeded",
-    "customer.subscription.updated",
-    "checkout.session.completed",
-];
 
 #[tokio::test]
 async fn every_event_arrives_in_creation_order_signed_with_the_wall_clock_even_after_time_jumps() {

@@ -98,12 +98,18 @@ fn refund_object(amount: i64) -> Value {
     refund
 }
 
+/// org_42 on Enterprise, and Stripe's charge made to `customer`.
+async fn enterprise_org_with_charge_of(stripe: &MockServer, customer: &str) -> (billing_admin::context::Admin, String) {
+    let (admin, db) = admin(Some(stripe)).await;
+    processed(&admin, stripe, &["customer.subscription.updated.plan_change.json"]).await;
+    charge_of(stripe, customer).await;
+    (admin, db)
+}
+
 #[tokio::test]
 async fn a_refund_of_the_organizations_own_charge_goes_through_stripe_and_is_audited_with_the_operator() {
     let stripe = MockServer::start().await;
-    let (admin, _db) = admin(Some(&stripe)).await;
-    processed(&admin, &stripe, &["customer.subscription.updated.plan_change.json"]).await;
-    charge_of(&stripe, "cus_test_Pq7Yb2WmXc41Ka").await;
+    let (admin, _db) = enterprise_org_with_charge_of(&stripe, "cus_test_Pq7Yb2WmXc41Ka").await;
     Mock::given(method("POST"))
         .and(path("/v1/refunds"))
         .and(body_string_contains("amount=500"))
@@ -131,9 +137,7 @@ async fn a_refund_of_the_organizations_own_charge_goes_through_stripe_and_is_aud
 #[tokio::test]
 async fn another_customers_charge_is_refused_and_nothing_is_refunded() {
     let stripe = MockServer::start().await;
-    let (admin, _db) = admin(Some(&stripe)).await;
-    processed(&admin, &stripe, &["customer.subscription.updated.plan_change.json"]).await;
-    charge_of(&stripe, "cus_someone_else").await;
+    let (admin, _db) = enterprise_org_with_charge_of(&stripe, "cus_someone_else").await;
     Mock::given(method("POST")).and(path("/v1/refunds")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&stripe).await;
     let refused = payments::refund(&admin, &refund_args(None, false)).await;
     assert!(matches!(refused, Err(AdminError::Billing(BillingError::Transition(TransitionError::ChargeNotOwned(_))))), "{refused:?}");
@@ -144,9 +148,7 @@ async fn another_customers_charge_is_refused_and_nothing_is_refunded() {
 #[tokio::test]
 async fn a_refund_with_cancel_refunds_then_cancels_now_and_audits_both() {
     let stripe = MockServer::start().await;
-    let (admin, _db) = admin(Some(&stripe)).await;
-    processed(&admin, &stripe, &["customer.subscription.updated.plan_change.json"]).await;
-    charge_of(&stripe, "cus_test_Pq7Yb2WmXc41Ka").await;
+    let (admin, _db) = enterprise_org_with_charge_of(&stripe, "cus_test_Pq7Yb2WmXc41Ka").await;
     Mock::given(method("POST"))
         .and(path("/v1/refunds"))
         .respond_with(ResponseTemplate::new(200).set_body_json(refund_object(2900)))

@@ -13,6 +13,7 @@ mod proration;
 mod sweep;
 mod tenancy;
 mod timers;
+mod watch;
 
 use std::future::Future;
 use std::sync::Arc;

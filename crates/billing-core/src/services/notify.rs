@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use super::watch::Watch;
 use crate::notice::Notice;
 use crate::ports::{BillingRepository, Clock, Notifier, NotifyError, OutboxItem, RepositoryError, UndecodableNotice};
 use crate::retry::{RetryDecision, RetryPolicy};
@@ -35,40 +36,20 @@ pub struct NotificationDispatcher<R: ?Sized, N: ?Sized, C: ?Sized> {
     lease: Duration,
     send_budget: Duration,
     retry: RetryPolicy,
-    settled: SettledWatch,
-}
-
-type SettledHook = Arc<dyn Fn(&Notice) + Send + Sync>;
-
-/// Where settled notices are reported; billing-core cannot count, so the server decides.
-#[derive(Clone, Default)]
-struct SettledWatch(Option<SettledHook>);
-
-impl std::fmt::Debug for SettledWatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "SettledWatch(watched)" } else { "SettledWatch(unwatched)" })
-    }
+    settled: Watch<Notice>,
 }
 
 impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> NotificationDispatcher<R, N, C> {
     pub fn new(repo: Arc<R>, notifier: Arc<N>, clock: Arc<C>) -> Self {
         let retry = retry_policy(Duration::minutes(1), Duration::hours(6));
-        Self {
-            repo,
-            notifier,
-            clock,
-            lease: Duration::seconds(60),
-            send_budget: Duration::seconds(15),
-            retry,
-            settled: SettledWatch::default(),
-        }
+        Self { repo, notifier, clock, lease: Duration::seconds(60), send_budget: Duration::seconds(15), retry, settled: Watch::default() }
     }
 
     /// Calls `watch` once for each notice the notifier accepted or that nobody can receive,
     /// before it is marked done; a notice offered again (its mark was lost) is reported again.
     #[must_use]
     pub fn on_settled(mut self, watch: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
-        self.settled = SettledWatch(Some(Arc::new(watch)));
+        self.settled = Watch::new(watch);
         self
     }
 
@@ -123,9 +104,7 @@ impl<R: BillingRepository + ?Sized, N: Notifier + ?Sized, C: Clock + ?Sized> Not
                 return self.repo.outbox_retry_at(item.id, self.clock.now() + delay).await;
             }
         }
-        if let Some(watch) = &self.settled.0 {
-            watch(&item.notice);
-        }
+        self.settled.tell(&item.notice);
         self.repo.outbox_delivered(item.id, self.clock.now()).await
     }
 }

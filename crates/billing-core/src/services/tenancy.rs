@@ -2,8 +2,7 @@
 //! organization the event names, and each disagreement is reported. Intake and the event
 //! processor share this one rule.
 
-use std::sync::Arc;
-
+use super::watch::Watch;
 use crate::ids::{OrgId, StripeCustomerId, StripeEventId};
 use crate::ports::{BillingRepository, RepositoryError};
 
@@ -22,24 +21,10 @@ pub struct TenantDisagreement {
     pub named: OrgId,
 }
 
-/// Told of each tenant disagreement.
-type TenantHook = Arc<dyn Fn(&TenantDisagreement) + Send + Sync>;
+/// Where tenant disagreements are reported.
+pub(super) type TenantWatch = Watch<TenantDisagreement>;
 
-/// Where tenant disagreements are reported; billing-core cannot log, so the server decides.
-#[derive(Clone, Default)]
-pub(super) struct TenantWatch(Option<TenantHook>);
-
-impl std::fmt::Debug for TenantWatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "TenantWatch(watched)" } else { "TenantWatch(unwatched)" })
-    }
-}
-
-impl TenantWatch {
-    pub(super) fn new(watch: impl Fn(&TenantDisagreement) + Send + Sync + 'static) -> Self {
-        Self(Some(Arc::new(watch)))
-    }
-
+impl Watch<TenantDisagreement> {
     /// The owner of `customer` when one is known, reporting `named` if it differs; otherwise
     /// `named`. `None` when neither is known.
     ///
@@ -54,9 +39,9 @@ impl TenantWatch {
     ) -> Result<Option<OrgId>, RepositoryError> {
         let Some(customer) = customer else { return Ok(named) };
         let Some(owner) = repo.find_by_customer(customer).await? else { return Ok(named) };
-        if let (Some(watch), Some(named)) = (&self.0, named.filter(|n| n != &owner)) {
+        if let (true, Some(named)) = (self.is_watched(), named.filter(|n| n != &owner)) {
             let (event_id, event_type) = (event.0.clone(), event.1.to_owned());
-            watch(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
+            self.tell(&TenantDisagreement { event_id, event_type, customer: customer.clone(), owner: owner.clone(), named });
         }
         Ok(Some(owner))
     }

@@ -13,6 +13,18 @@ use stripe_sim::{SimConfig, SimHandle, Simulator};
 
 pub const KEY: &str = "sk_test_simulator";
 
+/// The events completing a Checkout session emits, oldest first.
+pub const COMPLETION: [&str; 8] = [
+    "customer.created",
+    "customer.subscription.created",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "customer.subscription.updated",
+    "checkout.session.completed",
+];
+
 pub fn start() -> (SimHandle, StripeClient) {
     start_with(SimConfig::default())
 }

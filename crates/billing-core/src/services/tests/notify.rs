@@ -148,7 +148,7 @@ async fn a_notice_is_still_sent_when_exactly_the_send_budget_of_the_lease_remain
 #[test]
 fn a_dispatcher_says_whether_settled_notices_are_watched() {
     let plain = dispatcher(MockBillingRepository::new(), MockNotifier::new(), clock());
-    assert!(format!("{plain:?}").contains("SettledWatch(unwatched)"));
+    assert!(format!("{plain:?}").contains("settled: Watch(unwatched)"));
     let watched = plain.on_settled(|_| {});
-    assert!(format!("{watched:?}").contains("SettledWatch(watched)"));
+    assert!(format!("{watched:?}").contains("settled: Watch(watched)"));
 }
