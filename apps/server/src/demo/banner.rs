@@ -35,7 +35,8 @@ pub(super) fn text(demo: &Demo) -> String {
     )
 }
 
-/// Logs the banner at info level.
+/// Logs the banner at info level, then the same URLs as fields, for scripts that read JSON logs.
 pub(super) fn announce(demo: &Demo) {
     tracing::info!("{}", text(demo));
+    tracing::info!(server = %demo.base_url, simulator = %demo.sim.base_url, organization = %demo.org, "demo ready");
 }

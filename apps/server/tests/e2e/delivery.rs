@@ -1,0 +1,75 @@
+//! Webhook delivery going wrong (EC-9, EC-10, EC-11, EC-17): the simulator's faults on, the
+//! organization's billing right in the end.
+
+use billing_scenario::{DeliveryFaults, TestCard};
+
+use crate::harness::Server;
+
+#[tokio::test]
+async fn ec9_events_whose_first_delivery_failed_are_applied_when_redelivered() {
+    let server = Server::start();
+    server.sim.faults(DeliveryFaults { drop_first: true, ..DeliveryFaults::default() }).await.unwrap();
+    let mut lifecycle = server.lifecycle("org_e2e_redelivered");
+
+    // `subscribe` never verifies the session: only the retried webhooks can bring the plan.
+    let subscribed = lifecycle.subscribe("team").await.unwrap().state;
+    let canceled = lifecycle.cancel_at_period_end().await.unwrap().state;
+
+    assert_eq!(subscribed.status, "active");
+    assert!(canceled.cancel_at_period_end);
+}
+
+#[tokio::test]
+async fn ec10_events_delivered_newest_first_end_in_stripes_order() {
+    let server = Server::start();
+    server.sim.faults(DeliveryFaults { reorder: true, ..DeliveryFaults::default() }).await.unwrap();
+    let mut lifecycle = server.lifecycle("org_e2e_reordered");
+
+    // Checkout's seven events, the upgrade's and the cancellation's each arrive newest first.
+    lifecycle.subscribe("team").await.unwrap();
+    lifecycle.upgrade("enterprise").await.unwrap();
+    lifecycle.cancel_at_period_end().await.unwrap();
+    let ended = lifecycle.end().await.unwrap().state;
+
+    assert_eq!((ended.plan.as_str(), ended.status.as_str()), ("free", "canceled"));
+}
+
+#[tokio::test]
+async fn ec11_every_event_delivered_twice_is_recorded_and_applied_once() {
+    let server = Server::start();
+    server.sim.faults(DeliveryFaults { duplicate: true, ..DeliveryFaults::default() }).await.unwrap();
+    let mut lifecycle = server.lifecycle("org_e2e_duplicated");
+
+    let subscribed = lifecycle.subscribe("team").await.unwrap().state;
+    let sent = server.handled_events().await;
+    server.wait_for_counter("billing_webhooks_duplicate_total", sent).await;
+
+    assert!(sent >= 5, "a paid checkout makes at least five events the server records, not {sent}");
+    assert_eq!(server.counter("billing_webhooks_received_total").await, sent, "each event recorded once");
+    assert_eq!(server.counter("billing_webhooks_duplicate_total").await, sent, "each second copy acknowledged as a duplicate");
+    let after = lifecycle.api.subscription().await.unwrap();
+    assert_eq!(after, subscribed, "the duplicates changed nothing");
+}
+
+#[tokio::test]
+async fn ec17_the_return_page_shows_the_plan_before_the_late_webhooks_and_they_change_nothing() {
+    let server = Server::start();
+    server.sim.faults(DeliveryFaults { delay_ms: 3_000, ..DeliveryFaults::default() }).await.unwrap();
+    let lifecycle = server.lifecycle("org_e2e_late");
+    let session = lifecycle.api.checkout("team").await.unwrap();
+    server.sim.complete_checkout(&session, TestCard::Succeeds).await.unwrap();
+
+    lifecycle.api.verify_session(&session).await.unwrap();
+    let verified = lifecycle.api.subscription().await.unwrap();
+    let received_then = server.counter("billing_webhooks_received_total").await;
+
+    assert_eq!((verified.plan.as_str(), verified.status.as_str()), ("team", "active"));
+    assert_eq!(received_then, 0, "the webhooks were still held back");
+    server.wait_for_counter("billing_webhooks_received_total", server.handled_events().await).await;
+    while server.counter("billing_ledger_backlog").await > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = lifecycle.api.subscription().await.unwrap();
+    assert_eq!((after.plan, after.status, after.current_period_end), (verified.plan, verified.status, verified.current_period_end));
+    assert_eq!(after.last_payment.map(|p| p.amount), Some(9_900), "the late invoice.paid records the payment");
+}

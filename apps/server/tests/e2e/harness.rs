@@ -1,0 +1,110 @@
+//! The real `billing-server` binary in demo mode, on its embedded Stripe simulator, driven over
+//! HTTP: the harness reads the simulator's URL from the server's JSON log and signs its own tokens.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use billing_scenario::{Lifecycle, ServerApi, SimApi};
+use billing_server::auth::{Claims, Role, TokenAuthority, TokenPolicy};
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// At least 32 bytes, as the server requires; configured, so the tests can sign tokens.
+const JWT_SECRET: &str = "e2e-jwt-secret-NOT-A-REAL-SECRET-0123456789";
+
+/// A running server binary; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+    pub sim: SimApi,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `demo ready` log line's fields, read while the rest of the log is drained so the server
+/// never blocks on a full pipe.
+fn ready_fields(child: &mut Child) -> Value {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+            if entry["fields"]["message"] == "demo ready" {
+                let _ = tx.send(entry["fields"].clone());
+            }
+            if std::env::var_os("E2E_LOG").is_some() {
+                eprintln!("{line}");
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the demo server logs `demo ready` within a minute")
+}
+
+impl Server {
+    /// Starts the binary with `--demo` on a free loopback port and a fresh SQLite store.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_billing-server"))
+            .arg("--demo")
+            .env_clear()
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("billing.sqlite").display()))
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("LOG_FORMAT", "json")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ready = ready_fields(&mut child);
+        let base_url = ready["server"].as_str().unwrap().to_owned();
+        let sim = SimApi::new(ready["simulator"].as_str().unwrap());
+        Self { child, base_url, sim, _dir: dir }
+    }
+
+    /// The API as `role` of `org`, with a token valid for a year of demo time.
+    pub fn api(&self, org: &str, role: Role) -> ServerApi {
+        let authority = TokenAuthority::new(Some(SecretString::from(JWT_SECRET)), TokenPolicy::default());
+        let exp = chrono::Utc::now().timestamp() + 365 * 86_400;
+        let claims = Claims { sub: format!("{org}_user"), org_id: org.into(), role, email: None, exp, iat: None, iss: None, aud: None };
+        ServerApi::new(self.base_url.clone(), authority.issue(claims, chrono::Utc::now()).unwrap().0)
+    }
+
+    /// A lifecycle of `org`, acting as its owner.
+    pub fn lifecycle(&self, org: &str) -> Lifecycle {
+        Lifecycle::new(self.api(org, Role::Owner), self.sim.clone())
+    }
+
+    /// The counter or gauge `name`, summed over its series.
+    pub async fn counter(&self, name: &str) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.base_url)).await.unwrap().text().await.unwrap();
+        let series = text.lines().filter(|line| line.split(['{', ' ']).next() == Some(name));
+        series.filter_map(|line| line.rsplit(' ').next()).map(|value| value.parse::<u64>().unwrap()).sum()
+    }
+
+    /// How many of the simulator's events are of a type the server records.
+    pub async fn handled_events(&self) -> u64 {
+        let types = self.sim.event_types(100).await.unwrap();
+        types.iter().filter(|t| billing_stripe::HANDLED_EVENT_TYPES.contains(&t.as_str())).count() as u64
+    }
+
+    /// Waits (at most 20 s) until the counter `name` reaches `count`.
+    pub async fn wait_for_counter(&self, name: &str, count: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = self.counter(name).await;
+            if seen >= count {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{name} reached {seen} of {count}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
