@@ -32,9 +32,9 @@ example:
 run:
     cargo run --release -p billing-server
 
-# Run the server against the Stripe simulator in the same process; no real money moves.
+# Walk a demo organization through a whole subscription lifecycle on the simulated Stripe; no real money moves.
 demo:
-    cargo run --release -p billing-server -- --demo
+    cargo run --release -p billing-demo
 
 # Measure the Postgres store's record and apply throughput (numbers in docs/benchmarks.md).
 bench:
