@@ -71,6 +71,30 @@ impl SimApi {
         json(what, request.send().await).await
     }
 
+    /// `GET` of any simulator path, as Stripe's API would answer it.
+    ///
+    /// # Errors
+    /// Any [`ScenarioError`].
+    pub async fn get_json(&self, path: &str) -> Result<Value, ScenarioError> {
+        self.get(path, path).await
+    }
+
+    /// `POST` of a form to any simulator path, as a Stripe API call or a Dashboard action.
+    ///
+    /// # Errors
+    /// Any [`ScenarioError`].
+    pub async fn post_form(&self, path: &str, form: &[(&str, String)]) -> Result<Value, ScenarioError> {
+        self.post(path, path, form).await
+    }
+
+    /// `DELETE` of any simulator path.
+    ///
+    /// # Errors
+    /// Any [`ScenarioError`].
+    pub async fn delete(&self, path: &str) -> Result<Value, ScenarioError> {
+        json(path, self.client.delete(format!("{}{path}", self.base)).bearer_auth("sk_test_scenario").send().await).await
+    }
+
     /// The Stripe customer a Checkout session is for.
     ///
     /// # Errors

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 /// At least 32 bytes, as the server requires; configured, so the tests can sign tokens.
-const JWT_SECRET: &str = "e2e-jwt-secret-NOT-A-REAL-SECRET-0123456789";
+pub const JWT_SECRET: &str = "e2e-jwt-secret-NOT-A-REAL-SECRET-0123456789";
 
 /// A running server binary; killed when dropped.
 pub struct Server {
@@ -29,15 +29,15 @@ impl Drop for Server {
     }
 }
 
-/// The `demo ready` log line's fields, read while the rest of the log is drained so the server
-/// never blocks on a full pipe.
-fn ready_fields(child: &mut Child) -> Value {
+/// The fields of the first log line whose message is `message`, read while the rest of the log
+/// is drained so the server never blocks on a full pipe.
+pub fn ready_line(child: &mut Child, message: &'static str) -> Value {
     let stdout = child.stdout.take().expect("stdout is piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let entry: Value = serde_json::from_str(&line).unwrap_or_default();
-            if entry["fields"]["message"] == "demo ready" {
+            if entry["fields"]["message"] == message {
                 let _ = tx.send(entry["fields"].clone());
             }
             if std::env::var_os("E2E_LOG").is_some() {
@@ -45,7 +45,15 @@ fn ready_fields(child: &mut Child) -> Value {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(60)).expect("the demo server logs `demo ready` within a minute")
+    rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("the server logs `{message}` within a minute"))
+}
+
+/// A token for `role` of `org`, valid for a year of demo time.
+pub fn token(org: &str, role: Role) -> String {
+    let authority = TokenAuthority::new(Some(SecretString::from(JWT_SECRET)), TokenPolicy::default());
+    let exp = chrono::Utc::now().timestamp() + 365 * 86_400;
+    let claims = Claims { sub: format!("{org}_user"), org_id: org.into(), role, email: None, exp, iat: None, iss: None, aud: None };
+    authority.issue(claims, chrono::Utc::now()).unwrap().0
 }
 
 impl Server {
@@ -63,18 +71,15 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let ready = ready_fields(&mut child);
+        let ready = ready_line(&mut child, "demo ready");
         let base_url = ready["server"].as_str().unwrap().to_owned();
         let sim = SimApi::new(ready["simulator"].as_str().unwrap());
         Self { child, base_url, sim, _dir: dir }
     }
 
-    /// The API as `role` of `org`, with a token valid for a year of demo time.
+    /// The API as `role` of `org`.
     pub fn api(&self, org: &str, role: Role) -> ServerApi {
-        let authority = TokenAuthority::new(Some(SecretString::from(JWT_SECRET)), TokenPolicy::default());
-        let exp = chrono::Utc::now().timestamp() + 365 * 86_400;
-        let claims = Claims { sub: format!("{org}_user"), org_id: org.into(), role, email: None, exp, iat: None, iss: None, aud: None };
-        ServerApi::new(self.base_url.clone(), authority.issue(claims, chrono::Utc::now()).unwrap().0)
+        ServerApi::new(self.base_url.clone(), token(org, role))
     }
 
     /// A lifecycle of `org`, acting as its owner.

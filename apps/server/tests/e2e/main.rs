@@ -5,3 +5,4 @@
 mod delivery;
 mod harness;
 mod lifecycle;
+mod outage;
