@@ -12,6 +12,7 @@ fn status(status: InvoiceStatus) -> &'static str {
         InvoiceStatus::Draft => "draft",
         InvoiceStatus::Open => "open",
         InvoiceStatus::Paid => "paid",
+        InvoiceStatus::Void => "void",
     }
 }
 
@@ -44,6 +45,13 @@ fn amounts(object: &mut Value, invoice: &Invoice) {
     for key in ["subtotal", "subtotal_excluding_tax", "total", "total_excluding_tax"] {
         set(object, key, total);
     }
+}
+
+/// An invoice with its `payments` list, as `expand[]=payments` asks.
+pub fn invoice_with_payments(state: &State, invoice: &Invoice) -> Result<Value, ApiError> {
+    let mut object = self::invoice(state, invoice)?;
+    set(&mut object, "payments", super::invoice_payments(state, invoice)?);
+    Ok(object)
 }
 
 /// An invoice; `payments` is left out as Stripe does unless expanded.

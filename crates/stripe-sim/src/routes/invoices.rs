@@ -7,13 +7,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{handle, Ctx};
-use crate::billing_cycle::proration;
+use crate::billing_cycle::price_change;
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{Invoice, InvoiceLine, InvoiceStatus, State, Subscription};
+use crate::state::{Invoice, InvoiceStatus, State, Subscription};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/invoices/create_preview", web::post().to(create_preview));
@@ -53,7 +53,7 @@ fn subscription_of(state: &State, form: &PreviewForm) -> Result<Subscription, Ap
 }
 
 /// The new price of the subscription's item; the preview changes that item only.
-fn new_price(state: &State, sub: &Subscription, details: &Details) -> Result<(String, i64), ApiError> {
+fn new_price(state: &State, sub: &Subscription, details: &Details) -> Result<String, ApiError> {
     let item = details.items.first().ok_or_else(|| ApiError::invalid_param("subscription_details[items]", "Pass the item to change."))?;
     if item.id.as_deref() != Some(sub.item_id.as_str()) {
         return Err(ApiError::invalid_param(
@@ -63,15 +63,10 @@ fn new_price(state: &State, sub: &Subscription, details: &Details) -> Result<(St
     }
     let price =
         item.price.clone().ok_or_else(|| ApiError::invalid_param("subscription_details[items][0][price]", "Missing the new price."))?;
-    let amount = state
-        .price(&price)
-        .map(|p| p.unit_amount)
-        .ok_or_else(|| ApiError::missing("price", "subscription_details[items][0][price]", &price))?;
-    Ok((price, amount))
-}
-
-fn line(price: &str, amount: i64, from: i64, to: i64) -> InvoiceLine {
-    InvoiceLine { id: new_id("il_tmp"), amount, price: price.to_owned(), proration: true, period_start: from, period_end: to }
+    if state.price(&price).is_none() {
+        return Err(ApiError::missing("price", "subscription_details[items][0][price]", &price));
+    }
+    Ok(price)
 }
 
 fn preview(state: &State, ctx: &Ctx, form: &PreviewForm) -> Result<Value, ApiError> {
@@ -80,10 +75,9 @@ fn preview(state: &State, ctx: &Ctx, form: &PreviewForm) -> Result<Value, ApiErr
     if details.proration_behavior.as_deref().is_some_and(|b| b != "always_invoice" && b != "create_prorations") {
         return Err(ApiError::invalid_param("subscription_details[proration_behavior]", "The simulator previews prorated changes only."));
     }
-    let (price, new_amount) = new_price(state, &sub, details)?;
+    let price = new_price(state, &sub, details)?;
     let old = state.price(&sub.price).ok_or_else(|| ApiError::internal("the subscription's price is not configured"))?;
     let at = details.proration_date.unwrap_or(ctx.now);
-    let (credit, charge) = proration::lines(old.unit_amount, new_amount, sub.period_start, sub.period_end, at);
     let invoice = Invoice {
         id: new_id("upcoming_in"),
         created: ctx.now,
@@ -92,11 +86,12 @@ fn preview(state: &State, ctx: &Ctx, form: &PreviewForm) -> Result<Value, ApiErr
         subscription_item: sub.item_id.clone(),
         currency: old.currency.clone(),
         billing_reason: "subscription_update",
-        lines: vec![line(&sub.price, credit, at, sub.period_end), line(&price, charge, at, sub.period_end)],
+        lines: price_change::proration_lines(state, &sub, &price, at)?,
         status: InvoiceStatus::Draft,
         attempt_count: 0,
         paid_at: None,
         next_payment_attempt: None,
+        payment_intent: None,
     };
     render::invoice(state, &invoice)
 }

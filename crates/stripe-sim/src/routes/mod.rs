@@ -5,6 +5,8 @@ pub mod checkout;
 mod customers;
 mod events;
 mod invoices;
+mod payments;
+mod schedules;
 mod subscriptions;
 mod test_clocks;
 mod webhook_endpoints;
@@ -26,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     subscriptions::configure(cfg);
     events::configure(cfg);
     invoices::configure(cfg);
+    payments::configure(cfg);
+    schedules::configure(cfg);
     webhook_endpoints::configure(cfg);
     test_clocks::configure(cfg);
 }
