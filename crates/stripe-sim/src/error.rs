@@ -84,9 +84,24 @@ impl ApiError {
         error
     }
 
+    /// 402 for a payment that waits for the customer to authenticate it.
+    pub fn requires_action() -> Self {
+        let mut error =
+            Self::new(402, ErrorType::Card, "This payment requires additional user action before it can be completed successfully.");
+        error.code = Some("invoice_payment_intent_requires_action".to_owned());
+        error
+    }
+
     /// 400 for a request the object's state does not allow.
     pub fn state(message: impl Into<String>) -> Self {
         Self::new(400, ErrorType::InvalidRequest, message)
+    }
+
+    /// The same error with Stripe's `code`.
+    #[must_use]
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_owned());
+        self
     }
 
     /// 500 for a fault of the simulator itself.

@@ -7,6 +7,8 @@ use tokio::sync::watch;
 
 use crate::config::{PriceConfig, SimConfig};
 use crate::idempotency::IdempotencyStore;
+use crate::payments::{Charge, PaymentIntent, Refund};
+use crate::schedule::Schedule;
 use crate::webhooks::{Faults, WebhookEndpoint};
 
 /// String metadata, as Stripe keeps it.
@@ -46,6 +48,15 @@ pub struct Customer {
     pub email: Option<String>,
     pub metadata: Metadata,
     pub card: Option<CardOutcome>,
+}
+
+/// A price change left waiting for its invoice's payment (`payment_behavior=pending_if_incomplete`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpdate {
+    pub price: String,
+    pub expires_at: i64,
+    /// The open invoice whose payment applies the change.
+    pub invoice: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +107,13 @@ pub struct Subscription {
     pub ended_at: Option<i64>,
     pub latest_invoice: Option<String>,
     pub metadata: Metadata,
+    /// The schedule controlling the subscription, while one does.
+    pub schedule: Option<String>,
+    pub pending_update: Option<PendingUpdate>,
+    /// Proration lines of `create_prorations` changes, billed with the next invoice.
+    pub pending_lines: Vec<InvoiceLine>,
+    pub trial_start: Option<i64>,
+    pub trial_end: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +121,7 @@ pub enum InvoiceStatus {
     Draft,
     Open,
     Paid,
+    Void,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +137,8 @@ pub struct InvoiceLine {
 #[derive(Debug, Clone)]
 pub struct Invoice {
     pub id: String,
+    /// Creation order across the simulator, for lists: several invoices share a second.
+    pub seq: u64,
     pub created: i64,
     pub customer: String,
     pub subscription: String,
@@ -130,12 +151,19 @@ pub struct Invoice {
     pub paid_at: Option<i64>,
     /// When the next automatic payment attempt is due; `None` when none is scheduled.
     pub next_payment_attempt: Option<i64>,
+    /// The PaymentIntent collecting the invoice, from its first payment attempt on.
+    pub payment_intent: Option<String>,
 }
 
 impl Invoice {
     /// The sum of the lines.
     pub fn total(&self) -> i64 {
         self.lines.iter().map(|line| line.amount).sum()
+    }
+
+    /// What the customer owes: the total, or nothing when it is a credit.
+    pub fn amount_due(&self) -> i64 {
+        self.total().max(0)
     }
 }
 
@@ -165,6 +193,10 @@ pub struct State {
     pub sessions: HashMap<String, CheckoutSession>,
     pub subscriptions: HashMap<String, Subscription>,
     pub invoices: HashMap<String, Invoice>,
+    pub payment_intents: HashMap<String, PaymentIntent>,
+    pub charges: HashMap<String, Charge>,
+    pub refunds: HashMap<String, Refund>,
+    pub schedules: HashMap<String, Schedule>,
     /// Oldest first; `GET /v1/events` reverses it.
     pub events: Vec<Event>,
     pub idempotency: IdempotencyStore,

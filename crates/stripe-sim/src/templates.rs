@@ -1,9 +1,9 @@
 //! Stripe's own example objects, used as the skeleton of every object the simulator renders so
 //! that responses and events carry every field Stripe's do.
 //!
-//! Subscriptions, invoices and Checkout sessions come from the project's event fixtures
-//! (`fixtures/stripe/`, endive shapes); the rest from Stripe's published examples
-//! (`fixtures/stripe-openapi/fixtures3.json`).
+//! Subscriptions, invoices, Checkout sessions, subscription schedules and charges come from the
+//! project's event fixtures (`fixtures/stripe/`, endive shapes); the rest from Stripe's
+//! published examples (`fixtures/stripe-openapi/fixtures3.json`).
 
 use std::sync::OnceLock;
 
@@ -15,6 +15,8 @@ const OPENAPI: &str = include_str!("../../../fixtures/stripe-openapi/fixtures3.j
 const SUBSCRIPTION_EVENT: &str = include_str!("../../../fixtures/stripe/customer.subscription.created.json");
 const INVOICE_EVENT: &str = include_str!("../../../fixtures/stripe/invoice.paid.json");
 const SESSION_EVENT: &str = include_str!("../../../fixtures/stripe/checkout.session.completed.json");
+const SCHEDULE_EVENT: &str = include_str!("../../../fixtures/stripe/subscription_schedule.created.json");
+const CHARGE_EVENT: &str = include_str!("../../../fixtures/stripe/charge.refunded.json");
 
 /// The kinds of object the simulator renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,11 @@ pub enum Kind {
     PortalSession,
     WebhookEndpoint,
     Event,
+    Schedule,
+    Charge,
+    PaymentIntent,
+    InvoicePayment,
+    Refund,
 }
 
 fn parse_all() -> Result<Vec<(Kind, Value)>, String> {
@@ -43,6 +50,11 @@ fn parse_all() -> Result<Vec<(Kind, Value)>, String> {
         (Kind::Subscription, event_object(SUBSCRIPTION_EVENT)?),
         (Kind::Invoice, event_object(INVOICE_EVENT)?),
         (Kind::CheckoutSession, event_object(SESSION_EVENT)?),
+        (Kind::Schedule, event_object(SCHEDULE_EVENT)?),
+        (Kind::Charge, event_object(CHARGE_EVENT)?),
+        (Kind::PaymentIntent, resource("payment_intent")?),
+        (Kind::InvoicePayment, resource("invoice_payment")?),
+        (Kind::Refund, resource("refund")?),
         (Kind::Event, event),
     ])
 }
@@ -81,6 +93,11 @@ mod tests {
             (Kind::Invoice, "invoice"),
             (Kind::CheckoutSession, "checkout.session"),
             (Kind::Event, "event"),
+            (Kind::Schedule, "subscription_schedule"),
+            (Kind::Charge, "charge"),
+            (Kind::PaymentIntent, "payment_intent"),
+            (Kind::InvoicePayment, "invoice_payment"),
+            (Kind::Refund, "refund"),
         ];
         for (kind, object) in expected {
             assert_eq!(template(kind).unwrap()["object"], object, "{kind:?}");

@@ -59,3 +59,29 @@ async fn checkout_events_have_exactly_the_fields_of_the_fixtures() {
 
     assert!(differences.is_empty(), "{differences:#?}");
 }
+
+#[tokio::test]
+async fn schedule_and_refund_events_have_exactly_the_fields_of_the_fixtures() {
+    let (sim, client) = start();
+    let (_, done) = subscribe(&sim, &client, "price_team_monthly", "4242424242424242").await;
+    let sub = done["checkout_session"]["subscription"].as_str().unwrap();
+    common::post(&sim, "/v1/subscription_schedules", &[("from_subscription", sub)], None).await;
+    let invoice = common::get(&sim, &format!("/v1/subscriptions/{sub}?expand[]=latest_invoice.payments")).await.1;
+    let intent = invoice["latest_invoice"]["payments"]["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
+    let charge = common::get(&sim, &format!("/v1/payment_intents/{intent}")).await.1["latest_charge"].as_str().unwrap().to_owned();
+    common::post(&sim, "/v1/refunds", &[("charge", charge.as_str())], None).await;
+    let events = client.events_list_all(&EventListFilter::default(), 5).await.unwrap();
+    let ours = |event_type: &str| -> Value {
+        let event = events.iter().find(|e| e.envelope.event_type == event_type).unwrap();
+        serde_json::from_slice(&event.payload).unwrap()
+    };
+
+    let mut differences = Vec::new();
+    for (event_type, file) in
+        [("subscription_schedule.created", "subscription_schedule.created.json"), ("charge.refunded", "charge.refunded.json")]
+    {
+        key_differences(event_type, &ours(event_type), &fixture(file), &mut differences);
+    }
+
+    assert!(differences.is_empty(), "{differences:#?}");
+}

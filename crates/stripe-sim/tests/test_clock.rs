@@ -5,49 +5,10 @@
 
 mod common;
 
-use common::{get, post, start, start_with, subscribe};
+use common::world::{advance, events, period_start, set_card, subscribed, types, DAY, RENEWAL};
+use common::{get, post, start, start_with};
 use serde_json::Value;
-use stripe_sim::{AfterRetries, Dunning, SimConfig, SimHandle};
-
-const DAY: i64 = 86_400;
-/// Just past the end of the first 30-day period, before the first retry a day later.
-const RENEWAL: i64 = 30 * DAY + 3600;
-
-/// Subscribes with `card`; returns the subscription and how many events exist so far.
-async fn subscribed(sim: &SimHandle, client: &billing_stripe::StripeClient, card: &str) -> (Value, usize) {
-    let (status, done) = subscribe(sim, client, "price_team_monthly", card).await;
-    assert_eq!(status, 200, "{done}");
-    let id = done["checkout_session"]["subscription"].as_str().unwrap();
-    (get(sim, &format!("/v1/subscriptions/{id}")).await.1, events(sim).await.len())
-}
-
-/// Every event, oldest first.
-async fn events(sim: &SimHandle) -> Vec<Value> {
-    let mut all = get(sim, "/v1/events?limit=100").await.1["data"].as_array().unwrap().clone();
-    all.reverse();
-    all
-}
-
-fn types(events: &[Value]) -> Vec<&str> {
-    events.iter().map(|event| event["type"].as_str().unwrap()).collect()
-}
-
-/// Advances the simulator-wide clock by `secs`; returns the new frozen time.
-async fn advance(sim: &SimHandle, secs: i64) -> i64 {
-    let target = sim.clock.now() + secs;
-    let (status, clock) =
-        post(sim, "/v1/test_helpers/test_clocks/clock_default/advance", &[("frozen_time", &target.to_string())], None).await;
-    assert_eq!((status, clock["status"].as_str()), (200, Some("ready")), "{clock}");
-    target
-}
-
-async fn set_card(sim: &SimHandle, customer: &Value, card: &str) -> u16 {
-    post(sim, &format!("/v1/test_helpers/customers/{}/card", customer.as_str().unwrap()), &[("card", card)], None).await.0
-}
-
-fn period_start(sub: &Value) -> i64 {
-    sub["items"]["data"][0]["current_period_start"].as_i64().unwrap()
-}
+use stripe_sim::{AfterRetries, Dunning, SimConfig};
 
 #[tokio::test]
 async fn a_renewal_with_a_good_card_is_invoiced_and_paid_and_moves_the_period() {

@@ -1,8 +1,13 @@
 //! What happens when simulated time moves: renewals invoiced and charged, period-end
 //! cancellations, and retries of failed renewals, each at its due time with Stripe's events.
 
-mod charge;
+pub mod charge;
+pub mod collect;
+pub mod price_change;
 pub mod proration;
+pub mod schedule;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Value};
 
@@ -11,6 +16,9 @@ use crate::ids::new_id;
 use crate::render;
 use crate::routes::checkout::PERIOD_SECS;
 use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, State, SubStatus, Subscription};
+
+/// Numbers invoices in creation order; process-wide, as only the order matters.
+static INVOICE_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// A guard against a loop that never runs out of due work.
 const MAX_STEPS: usize = 10_000;
@@ -27,6 +35,7 @@ pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64,
     };
     Invoice {
         id: new_id("in"),
+        seq: INVOICE_SEQ.fetch_add(1, Ordering::Relaxed),
         created: now,
         customer: sub.customer.clone(),
         subscription: sub.id.clone(),
@@ -38,6 +47,7 @@ pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64,
         attempt_count: 0,
         paid_at: None,
         next_payment_attempt: None,
+        payment_intent: None,
     }
 }
 
@@ -45,13 +55,14 @@ pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64,
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Due {
     PeriodEnd { at: i64, subscription: String },
+    PendingExpiry { at: i64, subscription: String },
     Retry { at: i64, invoice: String },
 }
 
 impl Due {
     fn at(&self) -> i64 {
         match self {
-            Self::PeriodEnd { at, .. } | Self::Retry { at, .. } => *at,
+            Self::PeriodEnd { at, .. } | Self::PendingExpiry { at, .. } | Self::Retry { at, .. } => *at,
         }
     }
 }
@@ -63,10 +74,17 @@ fn next_due(state: &State, until: i64) -> Option<Due> {
         .values()
         .filter(|sub| matches!(sub.status, SubStatus::Active | SubStatus::PastDue | SubStatus::Unpaid) && sub.period_end <= until)
         .map(|sub| Due::PeriodEnd { at: sub.period_end, subscription: sub.id.clone() });
+    let expiries = state.subscriptions.values().filter_map(|sub| {
+        let at = sub.pending_update.as_ref().map(|pending| pending.expires_at).filter(|at| *at <= until)?;
+        Some(Due::PendingExpiry { at, subscription: sub.id.clone() })
+    });
     let retries = state.invoices.values().filter_map(|invoice| {
         invoice.next_payment_attempt.filter(|at| *at <= until).map(|at| Due::Retry { at, invoice: invoice.id.clone() })
     });
-    period_ends.chain(retries).min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
+    period_ends
+        .chain(expiries)
+        .chain(retries)
+        .min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
 }
 
 /// Runs every piece of work due up to `until`, oldest first, each at its own time.
@@ -75,25 +93,34 @@ pub fn run_due(state: &mut State, until: i64) -> Result<(), ApiError> {
         match next_due(state, until) {
             None => return Ok(()),
             Some(Due::PeriodEnd { at, subscription }) => period_end(state, &subscription, at)?,
+            Some(Due::PendingExpiry { at, subscription }) => price_change::expire_pending(state, &subscription, at)?,
             Some(Due::Retry { at, invoice }) => charge::retry(state, &invoice, at)?,
         }
     }
     Err(ApiError::internal("the clock advance did not settle"))
 }
 
-/// Emits an event about a subscription as Stripe does for changes it makes itself.
-fn emit_subscription(state: &mut State, at: i64, event_type: &str, sub: &Subscription, previous: Option<Value>) -> Result<(), ApiError> {
+/// Stores a subscription and emits an event about it, caused by `cause` (`Cause::default()` for
+/// Stripe's own changes).
+pub(crate) fn emit_subscription(
+    state: &mut State,
+    cause: &Cause,
+    at: i64,
+    event_type: &str,
+    sub: &Subscription,
+    previous: Option<Value>,
+) -> Result<(), ApiError> {
     state.subscriptions.insert(sub.id.clone(), sub.clone());
     let object = render::subscription(state, sub)?;
-    state.emit(&Cause::default(), at, event_type, object, previous);
+    state.emit(cause, at, event_type, object, previous);
     Ok(())
 }
 
-/// Emits an event about an invoice after storing it.
-fn emit_invoice(state: &mut State, at: i64, event_type: &str, invoice: &Invoice) -> Result<(), ApiError> {
+/// Stores an invoice and emits an event about it.
+pub(crate) fn emit_invoice(state: &mut State, cause: &Cause, at: i64, event_type: &str, invoice: &Invoice) -> Result<(), ApiError> {
     state.invoices.insert(invoice.id.clone(), invoice.clone());
     let object = render::invoice(state, invoice)?;
-    state.emit(&Cause::default(), at, event_type, object, None);
+    state.emit(cause, at, event_type, object, None);
     Ok(())
 }
 
@@ -103,7 +130,11 @@ fn period_end(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     if sub.cancel_at_period_end {
         sub.status = SubStatus::Canceled;
         sub.ended_at = Some(at);
-        return emit_subscription(state, at, "customer.subscription.deleted", &sub, None);
+        emit_subscription(state, &Cause::default(), at, "customer.subscription.deleted", &sub, None)?;
+        return schedule::cancel_with(state, &Cause::default(), &sub, at);
+    }
+    if schedule::end_if_over(state, &mut sub, at)? {
+        return Ok(());
     }
     renew(state, sub, at)
 }
@@ -113,17 +144,26 @@ fn period_end(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
 /// invoiced without a charge.
 fn renew(state: &mut State, mut sub: Subscription, at: i64) -> Result<(), ApiError> {
     let price = state.price(&sub.price).cloned().ok_or_else(|| ApiError::internal("the subscription's price vanished"))?;
+    let stripe = Cause::default();
     let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
+    let previous = json!({"items": previous_items, "latest_invoice": sub.latest_invoice});
     sub.period_start = sub.period_end;
     sub.period_end += PERIOD_SECS;
+    let price = match schedule::price_at(state, &sub, sub.period_start) {
+        Some(phase_price) => state.price(&phase_price).cloned().ok_or_else(|| ApiError::internal("a phase's price vanished"))?,
+        None => price,
+    };
+    sub.price.clone_from(&price.id);
     let mut invoice = period_invoice(&sub, &price.currency, price.unit_amount, at, "subscription_cycle");
+    invoice.lines.extend(std::mem::take(&mut sub.pending_lines));
     sub.latest_invoice = Some(invoice.id.clone());
-    emit_subscription(state, at, "customer.subscription.updated", &sub, Some(json!({"items": previous_items, "latest_invoice": null})))?;
-    emit_invoice(state, at, "invoice.created", &invoice)?;
+    emit_subscription(state, &stripe, at, "customer.subscription.updated", &sub, Some(previous))?;
+    schedule::phase_started(state, &sub, at)?;
+    emit_invoice(state, &stripe, at, "invoice.created", &invoice)?;
     invoice.status = InvoiceStatus::Open;
-    emit_invoice(state, at, "invoice.finalized", &invoice)?;
+    emit_invoice(state, &stripe, at, "invoice.finalized", &invoice)?;
     if sub.status == SubStatus::Unpaid {
         return Ok(());
     }
-    charge::attempt(state, invoice, at)
+    charge::attempt(state, &stripe, invoice, at).map(|_| ())
 }

@@ -18,7 +18,7 @@ pub fn customer(customer: &Customer) -> Result<Value, ApiError> {
     set(&mut object, "name", Value::Null);
     set(&mut object, "test_clock", Value::Null);
     set(&mut object, "invoice_prefix", customer.id.trim_start_matches("cus_").chars().take(8).collect::<String>().to_uppercase());
-    let payment_method = customer.card.map(|_| format!("pm_{}", customer.id.trim_start_matches("cus_")));
+    let payment_method = customer.card.map(|_| super::payment_method_id(&customer.id));
     set_at(&mut object, &["invoice_settings", "default_payment_method"], payment_method);
     Ok(object)
 }

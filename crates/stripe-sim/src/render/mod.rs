@@ -2,13 +2,17 @@
 //! ([`crate::templates`]) so that every field Stripe sends is present.
 
 mod billing;
+mod charge;
 mod customer;
 mod event;
+mod schedule;
 mod subscription;
 
-pub use billing::invoice;
+pub use billing::{invoice, invoice_status, invoice_with_payments};
+pub use charge::{charge, invoice_payments, payment_intent, refund};
 pub use customer::{checkout_session, customer};
 pub use event::event;
+pub use schedule::schedule;
 pub use subscription::subscription;
 
 use serde_json::{Map, Value};
@@ -36,6 +40,11 @@ pub(crate) fn set_at(object: &mut Value, path: &[&str], value: impl Into<Value>)
             }
         }
     }
+}
+
+/// The id of the customer's saved test card.
+pub(crate) fn payment_method_id(customer: &str) -> String {
+    format!("pm_{}", customer.trim_start_matches("cus_"))
 }
 
 /// Metadata as a JSON object.

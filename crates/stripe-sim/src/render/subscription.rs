@@ -1,11 +1,11 @@
 //! Subscriptions in the endive shape: the period on the item, `billing_mode` flexible.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{metadata, set, set_at};
 use crate::config::PriceConfig;
 use crate::error::ApiError;
-use crate::state::{State, SubStatus, Subscription};
+use crate::state::{PendingUpdate, State, SubStatus, Subscription};
 use crate::templates::{template, Kind};
 
 fn status(status: SubStatus) -> &'static str {
@@ -69,7 +69,25 @@ pub fn subscription(state: &State, sub: &Subscription) -> Result<Value, ApiError
     set_at(&mut object, &["cancellation_details", "reason"], reason);
     set(&mut object, "latest_invoice", sub.latest_invoice.clone());
     set(&mut object, "metadata", metadata(&sub.metadata));
-    set(&mut object, "schedule", Value::Null);
-    set(&mut object, "pending_update", Value::Null);
+    set(&mut object, "schedule", sub.schedule.clone());
+    set(&mut object, "trial_start", sub.trial_start);
+    set(&mut object, "trial_end", sub.trial_end);
+    let pending = sub.pending_update.as_ref().map(|pending| pending_update(state, sub, &object, pending)).transpose()?;
+    set(&mut object, "pending_update", pending);
     Ok(object)
+}
+
+/// `pending_update`: the items as they will be once the latest invoice is paid.
+fn pending_update(state: &State, sub: &Subscription, object: &Value, pending: &PendingUpdate) -> Result<Value, ApiError> {
+    let price = state.price(&pending.price).ok_or_else(|| ApiError::internal(format!("unknown price {}", pending.price)))?;
+    let mut changed = sub.clone();
+    changed.price.clone_from(&pending.price);
+    let items = vec![item(object.pointer("/items/data/0"), &changed, price)];
+    Ok(json!({
+        "billing_cycle_anchor": null,
+        "expires_at": pending.expires_at,
+        "subscription_items": items,
+        "trial_end": null,
+        "trial_from_plan": null,
+    }))
 }

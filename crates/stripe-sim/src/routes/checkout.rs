@@ -121,12 +121,12 @@ struct CompleteSession {
     card: Option<String>,
 }
 
-/// The first invoice of a new subscription, paid at checkout.
-fn first_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64) -> Invoice {
+/// The first invoice of a new subscription, paid at checkout with the card given there (whose
+/// authentication, if any, Checkout's page has done).
+fn first_invoice(state: &mut State, sub: &Subscription, currency: &str, amount: i64, now: i64) -> Invoice {
     let mut invoice = crate::billing_cycle::period_invoice(sub, currency, amount, now, "subscription_create");
-    invoice.status = InvoiceStatus::Paid;
-    invoice.attempt_count = 1;
-    invoice.paid_at = Some(now);
+    invoice.status = InvoiceStatus::Open;
+    crate::billing_cycle::collect::collect_by(state, &mut invoice, now, Some(CardOutcome::Succeeds));
     invoice
 }
 
@@ -193,8 +193,13 @@ fn complete_session(state: &mut State, ctx: &Ctx, id: &str, outcome: CardOutcome
         ended_at: None,
         latest_invoice: None,
         metadata: session.subscription_metadata.clone(),
+        schedule: None,
+        pending_update: None,
+        pending_lines: Vec::new(),
+        trial_start: None,
+        trial_end: None,
     };
-    let invoice = first_invoice(&sub, &price.currency, price.unit_amount, ctx.now);
+    let invoice = first_invoice(state, &sub, &price.currency, price.unit_amount, ctx.now);
     sub.latest_invoice = Some(invoice.id.clone());
     state.invoices.insert(invoice.id.clone(), invoice.clone());
     state.subscriptions.insert(sub.id.clone(), sub.clone());

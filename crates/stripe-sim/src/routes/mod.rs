@@ -5,6 +5,9 @@ pub mod checkout;
 mod customers;
 mod events;
 mod invoices;
+mod payments;
+mod preview;
+mod schedules;
 mod subscriptions;
 mod test_clocks;
 mod webhook_endpoints;
@@ -25,7 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checkout::configure(cfg);
     subscriptions::configure(cfg);
     events::configure(cfg);
+    preview::configure(cfg);
     invoices::configure(cfg);
+    payments::configure(cfg);
+    schedules::configure(cfg);
     webhook_endpoints::configure(cfg);
     test_clocks::configure(cfg);
 }

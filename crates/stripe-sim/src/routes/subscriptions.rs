@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{handle, Ctx};
+use crate::billing_cycle::price_change::{self, PaymentBehavior};
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::render;
@@ -28,8 +29,8 @@ fn find(state: &State, id: &str) -> Result<Subscription, ApiError> {
     state.subscriptions.get(id).cloned().ok_or_else(|| ApiError::missing("subscription", "id", id))
 }
 
-/// The subscription, with `latest_invoice` expanded when asked; `schedule` is accepted and stays
-/// `null` because the simulator has no schedules yet.
+/// The subscription, with `latest_invoice` (and its `payments`) and `schedule` expanded when
+/// asked.
 fn rendered(state: &State, sub: &Subscription, expand: &[String]) -> Result<Value, ApiError> {
     let mut object = render::subscription(state, sub)?;
     for path in expand {
@@ -40,8 +41,16 @@ fn rendered(state: &State, sub: &Subscription, expand: &[String]) -> Result<Valu
     }
     if expand.iter().any(|path| path.starts_with("latest_invoice")) {
         let invoice = sub.latest_invoice.as_ref().and_then(|id| state.invoices.get(id));
-        let expanded = invoice.map(|invoice| render::invoice(state, invoice)).transpose()?;
+        let with_payments = expand.iter().any(|path| path == "latest_invoice.payments");
+        let expanded = invoice
+            .map(|invoice| if with_payments { render::invoice_with_payments(state, invoice) } else { render::invoice(state, invoice) })
+            .transpose()?;
         render::set(&mut object, "latest_invoice", expanded);
+    }
+    if expand.iter().any(|path| path == "schedule") {
+        let schedule = sub.schedule.as_ref().and_then(|id| state.schedules.get(id));
+        let expanded = schedule.map(|schedule| render::schedule(state, schedule)).transpose()?;
+        render::set(&mut object, "schedule", expanded);
     }
     Ok(object)
 }
@@ -65,6 +74,8 @@ struct UpdateSubscription {
     #[serde(default)]
     items: Vec<ItemChange>,
     proration_behavior: Option<String>,
+    proration_date: Option<i64>,
+    payment_behavior: Option<String>,
     #[serde(default)]
     expand: Vec<String>,
 }
@@ -77,8 +88,8 @@ fn set_cancel(sub: &mut Subscription, cancel: bool, now: i64) -> Value {
     previous
 }
 
-/// A price change without prorations; prorated changes are not simulated yet.
-fn set_price(state: &State, sub: &mut Subscription, change: &ItemChange, behavior: Option<&str>) -> Result<Value, ApiError> {
+/// The new price of the subscription's (only) item.
+fn new_price(state: &State, sub: &Subscription, change: &ItemChange) -> Result<String, ApiError> {
     if change.id.as_deref() != Some(sub.item_id.as_str()) {
         return Err(ApiError::invalid_param("items[0][id]", "The simulator changes the existing item only; pass its id."));
     }
@@ -87,11 +98,15 @@ fn set_price(state: &State, sub: &mut Subscription, change: &ItemChange, behavio
     if state.price(&price).is_none() {
         return Err(ApiError::missing("price", "items[0][price]", &price));
     }
-    if behavior != Some("none") {
-        return Err(ApiError::invalid_param(
-            "proration_behavior",
-            "Prorated price changes are not simulated yet; use proration_behavior=none.",
-        ));
+    Ok(price)
+}
+
+/// A price change without an invoice now: `none` just switches, `create_prorations` leaves the
+/// two proration lines for the next invoice.
+fn set_price(state: &State, sub: &mut Subscription, price: String, prorate: bool, at: i64) -> Result<Value, ApiError> {
+    if prorate {
+        let lines = price_change::proration_lines(state, sub, &price, at)?;
+        sub.pending_lines.extend(lines);
     }
     let previous_items = render::subscription(state, sub)?.pointer("/items").cloned();
     sub.price = price;
@@ -103,14 +118,21 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
     if sub.status == SubStatus::Canceled {
         return Err(ApiError::state(format!("A canceled subscription can only update its metadata ({id}).")));
     }
+    let payment = PaymentBehavior::parse(form.payment_behavior.as_deref())?;
+    let behavior = form.proration_behavior.as_deref().unwrap_or("create_prorations");
+    if !matches!(behavior, "none" | "create_prorations" | "always_invoice") {
+        return Err(ApiError::invalid_param("proration_behavior", format!("Invalid proration_behavior: {behavior}.")));
+    }
+    let price = form.items.first().map(|change| new_price(state, &sub, change)).transpose()?;
+    let at = form.proration_date.unwrap_or(ctx.now);
     let mut previous = serde_json::Map::new();
     if let Some(cancel) = form.cancel_at_period_end {
         if let Value::Object(changed) = set_cancel(&mut sub, cancel, ctx.now) {
             previous.extend(changed);
         }
     }
-    if let Some(change) = form.items.first() {
-        if let Value::Object(changed) = set_price(state, &mut sub, change, form.proration_behavior.as_deref())? {
+    if let Some(price) = price.clone().filter(|_| behavior != "always_invoice") {
+        if let Value::Object(changed) = set_price(state, &mut sub, price, behavior == "create_prorations", at)? {
             previous.extend(changed);
         }
     }
@@ -118,6 +140,9 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
     let object = render::subscription(state, &sub)?;
     if !previous.is_empty() {
         state.emit(&ctx.cause, ctx.now, "customer.subscription.updated", object, Some(Value::Object(previous)));
+    }
+    if let Some(price) = price.filter(|_| behavior == "always_invoice") {
+        sub = price_change::always_invoice(state, &ctx.cause, ctx.now, sub, &price, at, payment)?;
     }
     rendered(state, &sub, &form.expand)
 }
@@ -141,6 +166,7 @@ async fn cancel(req: HttpRequest, id: Path<String>, sim: Data<Sim>) -> HttpRespo
         state.subscriptions.insert(sub.id.clone(), sub.clone());
         let object = render::subscription(state, &sub)?;
         state.emit(&ctx.cause, ctx.now, "customer.subscription.deleted", object.clone(), None);
+        crate::billing_cycle::schedule::cancel_with(state, &ctx.cause, &sub, ctx.now)?;
         Ok(object)
     })
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod receiver;
+pub mod world;
 
 use billing_core::ports::{CheckoutRequest, PaymentProvider};
 use billing_core::{IdempotencyKey, OrgId, StripeCustomerId, StripePriceId};

@@ -1,0 +1,169 @@
+//! Immediate price changes of a subscription's item with prorations invoiced at once
+//! (`proration_behavior=always_invoice`), the pending updates of
+//! `payment_behavior=pending_if_incomplete`, and their application once paid.
+
+use serde_json::{json, Value};
+
+use super::charge;
+use super::collect::{collect, Collected};
+use super::proration;
+use super::{emit_invoice, emit_subscription};
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::render;
+use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, PendingUpdate, State, Subscription};
+
+/// How long Stripe keeps a pending update before discarding it: 23 hours.
+pub const PENDING_LIFETIME_SECS: i64 = 23 * 3600;
+
+/// `payment_behavior` of a subscription update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentBehavior {
+    /// Stripe's default: the change applies whatever the payment does.
+    Allow,
+    /// The change waits for its payment.
+    Pending,
+    /// A payment that does not go through refuses the whole update (402).
+    Refuse,
+}
+
+impl PaymentBehavior {
+    /// Reads Stripe's spelling; `default_incomplete` is not simulated.
+    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        match raw {
+            None | Some("allow_incomplete") => Ok(Self::Allow),
+            Some("pending_if_incomplete") => Ok(Self::Pending),
+            Some("error_if_incomplete") => Ok(Self::Refuse),
+            Some(other) => {
+                Err(ApiError::invalid_param("payment_behavior", format!("The simulator does not support payment_behavior={other}.")))
+            }
+        }
+    }
+}
+
+/// The two proration lines of moving `sub` to `price` at `at`: a credit at the old price and a
+/// charge at the new one, over the rest of the period.
+pub fn proration_lines(state: &State, sub: &Subscription, price: &str, at: i64) -> Result<Vec<InvoiceLine>, ApiError> {
+    let amount_of = |id: &str| state.price(id).map(|p| p.unit_amount).ok_or_else(|| ApiError::missing("price", "items[0][price]", id));
+    let (credit, charge) = proration::lines(amount_of(&sub.price)?, amount_of(price)?, sub.period_start, sub.period_end, at);
+    let line = |price: &str, amount: i64| InvoiceLine {
+        id: new_id("il"),
+        amount,
+        price: price.to_owned(),
+        proration: true,
+        period_start: at.max(sub.period_start),
+        period_end: sub.period_end,
+    };
+    Ok(vec![line(&sub.price, credit), line(price, charge)])
+}
+
+/// The `subscription_update` invoice of a change: pending proration lines first, then the two of
+/// this change.
+fn update_invoice(state: &State, sub: &mut Subscription, lines: Vec<InvoiceLine>, now: i64) -> Result<Invoice, ApiError> {
+    let currency =
+        state.price(&sub.price).map(|p| p.currency.clone()).ok_or_else(|| ApiError::internal("the subscription's price vanished"))?;
+    let mut all = std::mem::take(&mut sub.pending_lines);
+    all.extend(lines);
+    let mut invoice = super::period_invoice(sub, &currency, 0, now, "subscription_update");
+    invoice.lines = all;
+    Ok(invoice)
+}
+
+/// An `always_invoice` change: the invoice is created, finalized and charged now. Paid (or
+/// nothing to pay), the price switches; otherwise `payment` decides.
+pub fn always_invoice(
+    state: &mut State,
+    cause: &Cause,
+    now: i64,
+    mut sub: Subscription,
+    price: &str,
+    at: i64,
+    payment: PaymentBehavior,
+) -> Result<Subscription, ApiError> {
+    let previous_invoice = sub.latest_invoice.clone();
+    let lines = proration_lines(state, &sub, price, at)?;
+    let mut invoice = update_invoice(state, &mut sub, lines, now)?;
+    if payment == PaymentBehavior::Refuse {
+        if let Some(error) = super::collect::foresee(state, &invoice).error() {
+            return Err(error);
+        }
+    }
+    finalize(state, cause, &mut invoice, now)?;
+    let collected = collect(state, &mut invoice, now);
+    sub.latest_invoice = Some(invoice.id.clone());
+    let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
+    match (collected, payment) {
+        (Collected::Paid, _) => {
+            emit_invoice(state, cause, now, "invoice.paid", &invoice)?;
+            emit_invoice(state, cause, now, "invoice.payment_succeeded", &invoice)?;
+            sub.price = price.to_owned();
+            let previous = json!({"items": previous_items, "latest_invoice": previous_invoice});
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+        }
+        (_, PaymentBehavior::Pending) => {
+            charge::emit_failure(state, cause, &invoice, now, collected)?;
+            sub.pending_update =
+                Some(PendingUpdate { price: price.to_owned(), expires_at: now + PENDING_LIFETIME_SECS, invoice: invoice.id.clone() });
+            let previous = json!({"latest_invoice": previous_invoice, "pending_update": null});
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+        }
+        _ => {
+            sub.price = price.to_owned();
+            let previous = json!({"items": previous_items, "latest_invoice": previous_invoice});
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+            charge::failed(state, cause, invoice, now, collected == Collected::NeedsAction)?;
+        }
+    }
+    state.subscriptions.get(&sub.id).cloned().ok_or_else(|| ApiError::internal("the subscription vanished"))
+}
+
+/// `invoice.created`, then the invoice open with `invoice.finalized`.
+fn finalize(state: &mut State, cause: &Cause, invoice: &mut Invoice, now: i64) -> Result<(), ApiError> {
+    emit_invoice(state, cause, now, "invoice.created", invoice)?;
+    invoice.status = InvoiceStatus::Open;
+    emit_invoice(state, cause, now, "invoice.finalized", invoice)
+}
+
+/// The pending update of subscription `id` once its invoice `invoice` is paid: the price
+/// switches and `pending_update` clears, with `customer.subscription.updated`.
+pub fn apply_pending(state: &mut State, cause: &Cause, id: &str, invoice: &str, at: i64) -> Result<(), ApiError> {
+    let Some(mut sub) = state.subscriptions.get(id).cloned() else {
+        return Ok(());
+    };
+    let Some(pending) = sub.pending_update.clone().filter(|pending| pending.invoice == invoice) else {
+        return Ok(());
+    };
+    let before = render::subscription(state, &sub)?;
+    sub.price = pending.price;
+    sub.pending_update = None;
+    let previous = json!({"items": before.get("items"), "pending_update": before.get("pending_update")});
+    emit_subscription(state, cause, at, "customer.subscription.updated", &sub, Some(previous))
+}
+
+/// A pending update past its `expires_at`: discarded, its invoice voided.
+pub fn expire_pending(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
+    let stripe = Cause::default();
+    let Some(mut sub) = state.subscriptions.get(id).cloned() else {
+        return Ok(());
+    };
+    let Some(pending) = sub.pending_update.take() else {
+        return Ok(());
+    };
+    if let Some(mut invoice) = state.invoices.get(&pending.invoice).cloned().filter(|i| i.status == InvoiceStatus::Open) {
+        invoice.status = InvoiceStatus::Void;
+        invoice.next_payment_attempt = None;
+        cancel_intent(state, &invoice);
+        emit_invoice(state, &stripe, at, "invoice.voided", &invoice)?;
+    }
+    let before: Value = render::subscription(state, state.subscriptions.get(id).unwrap_or(&sub))?;
+    emit_subscription(state, &stripe, at, "customer.subscription.pending_update_expired", &sub, None)?;
+    let previous = json!({"pending_update": before.get("pending_update")});
+    emit_subscription(state, &stripe, at, "customer.subscription.updated", &sub, Some(previous))
+}
+
+/// The PaymentIntent of a voided invoice is canceled.
+pub fn cancel_intent(state: &mut State, invoice: &Invoice) {
+    if let Some(intent) = invoice.payment_intent.as_ref().and_then(|id| state.payment_intents.get_mut(id)) {
+        intent.status = crate::payments::IntentStatus::Canceled;
+    }
+}
