@@ -137,6 +137,8 @@ pub struct InvoiceLine {
 #[derive(Debug, Clone)]
 pub struct Invoice {
     pub id: String,
+    /// Creation order across the simulator, for lists: several invoices share a second.
+    pub seq: u64,
     pub created: i64,
     pub customer: String,
     pub subscription: String,

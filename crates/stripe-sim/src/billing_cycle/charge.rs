@@ -27,6 +27,32 @@ pub fn attempt(state: &mut State, cause: &Cause, mut invoice: Invoice, at: i64) 
     Ok(collected)
 }
 
+/// `POST /v1/invoices/{id}/pay`: one attempt on an open invoice now. A failure is the card's
+/// error after `invoice.payment_failed`; the automatic retries keep their schedule.
+pub fn pay(state: &mut State, cause: &Cause, id: &str, at: i64) -> Result<Invoice, ApiError> {
+    let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
+    if invoice.status != crate::state::InvoiceStatus::Open {
+        return Err(ApiError::state(format!("Invoice {id} is not open, so it cannot be paid.")).with_code("invoice_not_open"));
+    }
+    let collected = collect(state, &mut invoice, at);
+    if collected == Collected::Paid {
+        paid(state, cause, &invoice, at)?;
+        return Ok(invoice);
+    }
+    emit_failure(state, cause, &invoice, at, collected)?;
+    Err(collected.error().unwrap_or_else(|| ApiError::internal("a failed payment without an error")))
+}
+
+/// The events of an attempt that Stripe does not follow with dunning: made by request, or on a
+/// change's invoice.
+pub fn emit_failure(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64, collected: Collected) -> Result<(), ApiError> {
+    emit_invoice(state, cause, at, "invoice.payment_failed", invoice)?;
+    if collected == Collected::NeedsAction {
+        emit_invoice(state, cause, at, "invoice.payment_action_required", invoice)?;
+    }
+    Ok(())
+}
+
 /// The events of a paid invoice; a subscription that was behind is active again, and a change
 /// waiting for this invoice applies.
 pub fn paid(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64) -> Result<(), ApiError> {

@@ -7,6 +7,8 @@ pub mod price_change;
 pub mod proration;
 pub mod schedule;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -14,6 +16,9 @@ use crate::ids::new_id;
 use crate::render;
 use crate::routes::checkout::PERIOD_SECS;
 use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, State, SubStatus, Subscription};
+
+/// Numbers invoices in creation order; process-wide, as only the order matters.
+static INVOICE_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// A guard against a loop that never runs out of due work.
 const MAX_STEPS: usize = 10_000;
@@ -30,6 +35,7 @@ pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64,
     };
     Invoice {
         id: new_id("in"),
+        seq: INVOICE_SEQ.fetch_add(1, Ordering::Relaxed),
         created: now,
         customer: sub.customer.clone(),
         subscription: sub.id.clone(),

@@ -101,7 +101,7 @@ pub fn always_invoice(
             emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
         }
         (_, PaymentBehavior::Pending) => {
-            emit_failure(state, cause, &invoice, now, collected)?;
+            charge::emit_failure(state, cause, &invoice, now, collected)?;
             sub.pending_update =
                 Some(PendingUpdate { price: price.to_owned(), expires_at: now + PENDING_LIFETIME_SECS, invoice: invoice.id.clone() });
             let previous = json!({"latest_invoice": previous_invoice, "pending_update": null});
@@ -122,15 +122,6 @@ fn finalize(state: &mut State, cause: &Cause, invoice: &mut Invoice, now: i64) -
     emit_invoice(state, cause, now, "invoice.created", invoice)?;
     invoice.status = InvoiceStatus::Open;
     emit_invoice(state, cause, now, "invoice.finalized", invoice)
-}
-
-/// The events of a failed attempt on a change's invoice, which Stripe does not retry on its own.
-fn emit_failure(state: &mut State, cause: &Cause, invoice: &Invoice, now: i64, collected: Collected) -> Result<(), ApiError> {
-    emit_invoice(state, cause, now, "invoice.payment_failed", invoice)?;
-    if collected == Collected::NeedsAction {
-        emit_invoice(state, cause, now, "invoice.payment_action_required", invoice)?;
-    }
-    Ok(())
 }
 
 /// The pending update of subscription `id` once its invoice `invoice` is paid: the price

@@ -7,7 +7,8 @@ use crate::error::ApiError;
 use crate::state::{Invoice, InvoiceLine, InvoiceStatus, State};
 use crate::templates::{template, Kind};
 
-fn status(status: InvoiceStatus) -> &'static str {
+/// `invoice.status` as Stripe spells it.
+pub fn invoice_status(status: InvoiceStatus) -> &'static str {
     match status {
         InvoiceStatus::Draft => "draft",
         InvoiceStatus::Open => "open",
@@ -72,7 +73,7 @@ pub fn invoice(state: &State, invoice: &Invoice) -> Result<Value, ApiError> {
     set(&mut object, "effective_at", invoice.created);
     set(&mut object, "currency", invoice.currency.as_str());
     set(&mut object, "billing_reason", invoice.billing_reason);
-    set(&mut object, "status", status(invoice.status));
+    set(&mut object, "status", invoice_status(invoice.status));
     set(&mut object, "attempt_count", invoice.attempt_count);
     set(&mut object, "attempted", invoice.attempt_count > 0);
     set(&mut object, "next_payment_attempt", invoice.next_payment_attempt);

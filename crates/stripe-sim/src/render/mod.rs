@@ -8,7 +8,7 @@ mod event;
 mod schedule;
 mod subscription;
 
-pub use billing::{invoice, invoice_with_payments};
+pub use billing::{invoice, invoice_status, invoice_with_payments};
 pub use charge::{charge, invoice_payments, payment_intent, refund};
 pub use customer::{checkout_session, customer};
 pub use event::event;

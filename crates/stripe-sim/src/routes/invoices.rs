@@ -1,104 +1,112 @@
-//! `POST /v1/invoices/create_preview`: the invoice an immediate price change would make now,
-//! with its proration lines, stored nowhere.
+//! `/v1/invoices`: listing and retrieving invoices, paying an open one by the saved card, and
+//! voiding it.
 
-use actix_web::web::{self, Bytes, Data};
+use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{handle, Ctx};
-use crate::billing_cycle::price_change;
+use crate::billing_cycle::{charge, emit_invoice, price_change};
 use crate::error::ApiError;
 use crate::form::decode;
-use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{Invoice, InvoiceStatus, State, Subscription};
+use crate::state::{Invoice, InvoiceStatus, State};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/invoices/create_preview", web::post().to(create_preview));
-}
-
-#[derive(Debug, Deserialize)]
-struct PreviewItem {
-    id: Option<String>,
-    price: Option<String>,
+    cfg.route("/v1/invoices", web::get().to(list))
+        .route("/v1/invoices/{id}", web::get().to(retrieve))
+        .route("/v1/invoices/{id}/pay", web::post().to(pay))
+        .route("/v1/invoices/{id}/void", web::post().to(void));
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Details {
+struct Expand {
     #[serde(default)]
-    items: Vec<PreviewItem>,
-    proration_behavior: Option<String>,
-    proration_date: Option<i64>,
+    expand: Vec<String>,
+}
+
+/// An invoice, with `payments` when `expand[]=payments` asks.
+fn rendered(state: &State, invoice: &Invoice, expand: &[String]) -> Result<Value, ApiError> {
+    match expand {
+        [] => render::invoice(state, invoice),
+        [one] if one == "payments" => render::invoice_with_payments(state, invoice),
+        _ => Err(ApiError::invalid_param("expand", "The simulator expands payments only.")),
+    }
 }
 
 #[derive(Debug, Deserialize)]
-struct PreviewForm {
+struct ListQuery {
     customer: Option<String>,
     subscription: Option<String>,
-    #[serde(default)]
-    subscription_details: Details,
+    status: Option<String>,
+    limit: Option<i64>,
+    starting_after: Option<String>,
 }
 
-/// The subscription the preview is about, checked to belong to the customer when one is named.
-fn subscription_of(state: &State, form: &PreviewForm) -> Result<Subscription, ApiError> {
-    let id =
-        form.subscription.as_deref().ok_or_else(|| ApiError::invalid_param("subscription", "Missing required param: subscription."))?;
-    let sub = state.subscriptions.get(id).cloned().ok_or_else(|| ApiError::missing("subscription", "subscription", id))?;
-    if form.customer.as_deref().is_some_and(|customer| customer != sub.customer) {
-        return Err(ApiError::invalid_param("customer", format!("The subscription {id} does not belong to this customer.")));
+impl ListQuery {
+    fn matches(&self, invoice: &Invoice) -> bool {
+        self.customer.as_ref().is_none_or(|customer| *customer == invoice.customer)
+            && self.subscription.as_ref().is_none_or(|sub| *sub == invoice.subscription)
+            && self.status.as_deref().is_none_or(|status| status == render::invoice_status(invoice.status))
     }
-    Ok(sub)
 }
 
-/// The new price of the subscription's item; the preview changes that item only.
-fn new_price(state: &State, sub: &Subscription, details: &Details) -> Result<String, ApiError> {
-    let item = details.items.first().ok_or_else(|| ApiError::invalid_param("subscription_details[items]", "Pass the item to change."))?;
-    if item.id.as_deref() != Some(sub.item_id.as_str()) {
-        return Err(ApiError::invalid_param(
-            "subscription_details[items][0][id]",
-            "The simulator previews a change of the existing item only.",
-        ));
+/// Newest first, `limit` 1–100 (default 10), after the `starting_after` invoice.
+fn list_invoices(state: &State, query: &ListQuery) -> Result<Value, ApiError> {
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid_param("limit", "limit must be between 1 and 100."));
     }
-    let price =
-        item.price.clone().ok_or_else(|| ApiError::invalid_param("subscription_details[items][0][price]", "Missing the new price."))?;
-    if state.price(&price).is_none() {
-        return Err(ApiError::missing("price", "subscription_details[items][0][price]", &price));
-    }
-    Ok(price)
-}
-
-fn preview(state: &State, ctx: &Ctx, form: &PreviewForm) -> Result<Value, ApiError> {
-    let sub = subscription_of(state, form)?;
-    let details = &form.subscription_details;
-    if details.proration_behavior.as_deref().is_some_and(|b| b != "always_invoice" && b != "create_prorations") {
-        return Err(ApiError::invalid_param("subscription_details[proration_behavior]", "The simulator previews prorated changes only."));
-    }
-    let price = new_price(state, &sub, details)?;
-    let old = state.price(&sub.price).ok_or_else(|| ApiError::internal("the subscription's price is not configured"))?;
-    let at = details.proration_date.unwrap_or(ctx.now);
-    let invoice = Invoice {
-        id: new_id("upcoming_in"),
-        created: ctx.now,
-        customer: sub.customer.clone(),
-        subscription: sub.id.clone(),
-        subscription_item: sub.item_id.clone(),
-        currency: old.currency.clone(),
-        billing_reason: "subscription_update",
-        lines: price_change::proration_lines(state, &sub, &price, at)?,
-        status: InvoiceStatus::Draft,
-        attempt_count: 0,
-        paid_at: None,
-        next_payment_attempt: None,
-        payment_intent: None,
+    let mut all: Vec<&Invoice> = state.invoices.values().filter(|invoice| query.matches(invoice)).collect();
+    all.sort_by_key(|invoice| std::cmp::Reverse(invoice.seq));
+    let skip = match &query.starting_after {
+        Some(cursor) => {
+            let at = all.iter().position(|invoice| invoice.id == *cursor);
+            at.map(|i| i + 1).ok_or_else(|| ApiError::missing("invoice", "starting_after", cursor))?
+        }
+        None => 0,
     };
+    let page: Vec<&Invoice> = all.iter().skip(skip).take(usize::try_from(limit).unwrap_or(10)).copied().collect();
+    let has_more = all.len() > skip + page.len();
+    let data = page.iter().map(|invoice| render::invoice(state, invoice)).collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/invoices"}))
+}
+
+async fn list(req: HttpRequest, sim: Data<Sim>) -> HttpResponse {
+    handle(&req, &Bytes::new(), &sim, |state, _| list_invoices(state, &decode(req.query_string().as_bytes())?))
+}
+
+async fn retrieve(req: HttpRequest, id: Path<String>, sim: Data<Sim>) -> HttpResponse {
+    handle(&req, &Bytes::new(), &sim, |state, _| {
+        let query: Expand = decode(req.query_string().as_bytes())?;
+        let invoice = state.invoices.get(id.as_str()).ok_or_else(|| ApiError::missing("invoice", "id", &id))?;
+        rendered(state, invoice, &query.expand)
+    })
+}
+
+async fn pay(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
+    handle(&req, &body, &sim, |state, ctx| {
+        let query: Expand = decode(&body)?;
+        let invoice = charge::pay(state, &ctx.cause, &id, ctx.now)?;
+        rendered(state, &invoice, &query.expand)
+    })
+}
+
+/// Voids an open invoice: no more attempts, its PaymentIntent canceled, `invoice.voided`.
+fn void_invoice(state: &mut State, ctx: &Ctx, id: &str) -> Result<Value, ApiError> {
+    let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
+    if invoice.status != InvoiceStatus::Open {
+        return Err(ApiError::state(format!("Only open invoices can be voided; {id} is {}.", render::invoice_status(invoice.status))));
+    }
+    invoice.status = InvoiceStatus::Void;
+    invoice.next_payment_attempt = None;
+    price_change::cancel_intent(state, &invoice);
+    emit_invoice(state, &ctx.cause, ctx.now, "invoice.voided", &invoice)?;
     render::invoice(state, &invoice)
 }
 
-async fn create_preview(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpResponse {
-    handle(&req, &body, &sim, |state, ctx| {
-        let form: PreviewForm = decode(&body)?;
-        preview(state, ctx, &form)
-    })
+async fn void(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
+    handle(&req, &body, &sim, |state, ctx| void_invoice(state, ctx, &id))
 }

@@ -6,6 +6,7 @@ mod customers;
 mod events;
 mod invoices;
 mod payments;
+mod preview;
 mod schedules;
 mod subscriptions;
 mod test_clocks;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     checkout::configure(cfg);
     subscriptions::configure(cfg);
     events::configure(cfg);
+    preview::configure(cfg);
     invoices::configure(cfg);
     payments::configure(cfg);
     schedules::configure(cfg);
