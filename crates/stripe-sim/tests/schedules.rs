@@ -144,3 +144,46 @@ async fn a_changed_start_of_the_current_phase_or_a_second_schedule_is_refused() 
     assert_eq!((again, second["error"]["param"].as_str()), (400, Some("from_subscription")));
     assert_eq!((extra, mixed["error"]["param"].as_str()), (400, Some("end_behavior")));
 }
+
+#[tokio::test]
+async fn a_schedule_in_its_second_phase_takes_new_phases_from_the_running_one() {
+    let (sim, client) = start();
+    let (sub, _) = subscribed(&sim, &client, "4242424242424242").await;
+    let path = |schedule: &Value| format!("/v1/subscription_schedules/{}", schedule["id"].as_str().unwrap());
+    downgrade(&client, &sub).await;
+    let schedule = schedule_of(&sim, &sub).await;
+    let (start, end) = (schedule["phases"][0]["start_date"].as_i64().unwrap(), period_end(&sub));
+    let three = [
+        ("phases[0][items][0][price]", "price_team_monthly".to_owned()),
+        ("phases[0][start_date]", start.to_string()),
+        ("phases[0][end_date]", end.to_string()),
+        ("phases[1][items][0][price]", "price_solo_monthly".to_owned()),
+        ("phases[1][duration][interval]", "month".to_owned()),
+        ("phases[2][items][0][price]", "price_enterprise_monthly".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = three.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(post(&sim, &path(&schedule), &form, None).await.0, 200);
+    advance(&sim, RENEWAL).await;
+
+    let running = schedule_of(&sim, &sub).await;
+    let second_start = running["current_phase"]["start_date"].as_i64().unwrap();
+    let (old_start, _) = post(
+        &sim,
+        &path(&running),
+        &[("phases[0][items][0][price]", "price_solo_monthly"), ("phases[0][start_date]", &start.to_string())],
+        None,
+    )
+    .await;
+    let (kept, updated) = post(
+        &sim,
+        &path(&running),
+        &[("phases[0][items][0][price]", "price_solo_monthly"), ("phases[0][start_date]", &second_start.to_string())],
+        None,
+    )
+    .await;
+
+    assert_eq!(second_start, end);
+    assert_eq!(old_start, 400);
+    assert_eq!(kept, 200, "{updated}");
+    assert_eq!(updated["phases"].as_array().unwrap().len(), 1);
+}

@@ -60,7 +60,7 @@ fn list_invoices(state: &State, query: &ListQuery) -> Result<Value, ApiError> {
         return Err(ApiError::invalid_param("limit", "limit must be between 1 and 100."));
     }
     let mut all: Vec<&Invoice> = state.invoices.values().filter(|invoice| query.matches(invoice)).collect();
-    all.sort_by(|a, b| b.seq.cmp(&a.seq));
+    all.sort_by_key(|invoice| std::cmp::Reverse(invoice.seq));
     let skip = match &query.starting_after {
         Some(cursor) => {
             let at = all.iter().position(|invoice| invoice.id == *cursor);

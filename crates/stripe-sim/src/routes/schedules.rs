@@ -149,10 +149,12 @@ fn phase(state: &State, index: usize, form: &PhaseForm, start: i64, last: bool, 
     Ok(Phase { price, quantity: 1, start, end, proration_behavior: proration.to_owned() })
 }
 
-/// The new phases: the first must keep the running phase's start, as Stripe requires, and each
-/// next one starts where the one before ends.
+/// The new phases, from the running one on (past phases are dropped): the first must keep the
+/// running phase's start, as Stripe requires, and each next one starts where the one before ends.
 fn phases(state: &State, schedule: &Schedule, form: &UpdateSchedule) -> Result<Vec<Phase>, ApiError> {
-    let current_start = schedule.phases.first().map_or(0, |p| p.start);
+    let period_start = schedule.subscription.as_ref().and_then(|id| state.subscriptions.get(id)).map(|sub| sub.period_start);
+    let current = period_start.and_then(|at| schedule.phase_at(at)).or(schedule.phases.first());
+    let current_start = current.map_or(0, |p| p.start);
     let proration = form.proration_behavior.as_deref().unwrap_or("create_prorations");
     let mut out: Vec<Phase> = Vec::new();
     for (index, form_phase) in form.phases.iter().enumerate() {
