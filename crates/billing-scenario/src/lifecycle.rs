@@ -102,8 +102,11 @@ impl Lifecycle {
         let before = self.api.subscription().await?;
         let next = before.scheduled_change.as_ref().map_or_else(|| before.plan.clone(), |c| c.plan.clone());
         let end = self.advance_past_period_end(&before).await?;
-        let renewed = |s: &Snapshot| s.plan == next && s.scheduled_change.is_none() && s.current_period_end > Some(end);
-        let state = self.api.wait_until(&format!("renewed on {next}"), renewed).await?;
+        let renewed = |s: &Snapshot| {
+            let paid = s.last_payment.as_ref().is_some_and(|p| p.at >= end);
+            s.plan == next && s.scheduled_change.is_none() && s.current_period_end > Some(end) && paid
+        };
+        let state = self.api.wait_until(&format!("renewed on {next} and paid"), renewed).await?;
         Ok(step("Advance past the period end", None, state))
     }
 

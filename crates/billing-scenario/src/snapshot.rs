@@ -70,7 +70,11 @@ impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "plan {} ({})", self.plan, self.status)?;
         if let Some(end) = self.current_period_end {
-            let verb = if self.cancel_at_period_end { "ends" } else { "renews" };
+            let verb = match (self.status.as_str(), self.cancel_at_period_end) {
+                ("canceled", _) => "ended",
+                (_, true) => "ends",
+                (_, false) => "renews",
+            };
             write!(f, ", {verb} {}", day(end))?;
         }
         if let Some(change) = &self.scheduled_change {

@@ -41,10 +41,10 @@ async fn ec11_every_event_delivered_twice_is_recorded_and_applied_once() {
     let mut lifecycle = server.lifecycle("org_e2e_duplicated");
 
     let subscribed = lifecycle.subscribe("team").await.unwrap().state;
-    let sent = server.handled_events().await;
+    let sent = server.sent_events().await;
     server.wait_for_counter("billing_webhooks_duplicate_total", sent).await;
 
-    assert!(sent >= 5, "a paid checkout makes at least five events the server records, not {sent}");
+    assert!(sent >= 7, "a paid checkout makes at least seven events, not {sent}");
     assert_eq!(server.counter("billing_webhooks_received_total").await, sent, "each event recorded once");
     assert_eq!(server.counter("billing_webhooks_duplicate_total").await, sent, "each second copy acknowledged as a duplicate");
     let after = lifecycle.api.subscription().await.unwrap();
@@ -54,7 +54,7 @@ async fn ec11_every_event_delivered_twice_is_recorded_and_applied_once() {
 #[tokio::test]
 async fn ec17_the_return_page_shows_the_plan_before_the_late_webhooks_and_they_change_nothing() {
     let server = Server::start();
-    server.sim.faults(DeliveryFaults { delay_ms: 3_000, ..DeliveryFaults::default() }).await.unwrap();
+    server.sim.faults(DeliveryFaults { delay_ms: 2_000, ..DeliveryFaults::default() }).await.unwrap();
     let lifecycle = server.lifecycle("org_e2e_late");
     let session = lifecycle.api.checkout("team").await.unwrap();
     server.sim.complete_checkout(&session, TestCard::Succeeds).await.unwrap();
@@ -64,8 +64,9 @@ async fn ec17_the_return_page_shows_the_plan_before_the_late_webhooks_and_they_c
     let received_then = server.counter("billing_webhooks_received_total").await;
 
     assert_eq!((verified.plan.as_str(), verified.status.as_str()), ("team", "active"));
-    assert_eq!(received_then, 0, "the webhooks were still held back");
-    server.wait_for_counter("billing_webhooks_received_total", server.handled_events().await).await;
+    let sent = server.sent_events().await;
+    assert!(received_then < sent, "the webhooks were still held back ({received_then} of {sent} arrived)");
+    server.wait_for_counter("billing_webhooks_received_total", sent).await;
     while server.counter("billing_ledger_backlog").await > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
