@@ -63,7 +63,9 @@
 
   function button(plan) {
     if (!view.viewer.can_manage || !BUTTONS[plan.action]) return null;
-    const [label, kind] = BUTTONS[plan.action];
+    // Leaving a paid plan for one the API cannot switch to directly (the free plan, or any plan
+    // while the subscription is ending) happens in the billing portal.
+    const [label, kind] = plan.action === 'manage' && !plan.current ? ['Change in billing portal', 'secondary'] : BUTTONS[plan.action];
     const node = el('button', { type: 'button', class: kind, 'data-action': plan.action, 'aria-label': `${label}: ${plan.name}`, text: label });
     const run = { checkout: subscribe, upgrade: quote, downgrade: quote, manage: (b) => openPortal(b) }[plan.action];
     node.addEventListener('click', () => run(node, plan));
@@ -114,7 +116,7 @@
     $('change-when').textContent = upgrade ? 'Now' : date(q.effective_at);
     const from = upgrade && periodEnd ? `, from ${date(periodEnd)}` : '';
     $('change-next').textContent = `${money(q.next_invoice_amount, q.currency)}${from}`;
-    $('change-confirm').textContent = upgrade ? `Upgrade and pay ${money(q.proration_amount, q.currency)}` : `Downgrade on ${date(q.effective_at)}`;
+    $('change-confirm').textContent = upgrade ? `Upgrade and pay ${money(q.proration_amount, q.currency)}` : 'Confirm downgrade';
     $('change-error').hidden = true;
   }
 
