@@ -3,6 +3,8 @@
 //! port, and a screenshot of each page state under `target/pages-screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
+mod billing_states;
 mod browser;
 mod demo;
 mod subscribe;
