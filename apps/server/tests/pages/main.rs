@@ -7,4 +7,5 @@ mod access;
 mod billing_states;
 mod browser;
 mod demo;
+mod plan_change;
 mod subscribe;
