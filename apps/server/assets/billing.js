@@ -82,20 +82,22 @@
     return url ? el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener', text: 'View invoice' }) : null;
   }
 
+  function section(notice, kind, title, text, actions) {
+    const buttons = actions.filter(Boolean);
+    return el('section', { class: 'banner ' + kind, 'data-kind': notice.kind, role: kind === 'danger' ? 'alert' : null }, [
+      el('h2', { text: title }),
+      el('p', { text }),
+      buttons.length ? el('div', { class: 'actions' }, buttons) : null,
+    ]);
+  }
+
   // One banner per notice the API reports; owners get the buttons that resolve it.
   function banner(notice) {
     const { billing, viewer, plans } = view;
     const owner = viewer.can_manage;
     const failedPayment = billing.failed_payment || {};
     const updatePayment = owner ? action('Update payment', openPortal, 'danger') : null;
-    const make = (kind, title, text, actions) => {
-      const buttons = actions.filter(Boolean);
-      return el('section', { class: 'banner ' + kind, 'data-kind': notice.kind, role: kind === 'danger' ? 'alert' : null }, [
-        el('h2', { text: title }),
-        el('p', { text }),
-        buttons.length ? el('div', { class: 'actions' }, buttons) : null,
-      ]);
-    };
+    const make = (kind, title, text, actions) => section(notice, kind, title, text, actions);
     switch (notice.kind) {
       case 'payment_failed': {
         const amount = notice.amount ? money(notice.amount.minor_units, notice.amount.currency) : 'your last invoice';
