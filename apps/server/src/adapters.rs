@@ -11,8 +11,8 @@ use billing_core::ports::{
     RefundRequest, ScheduledDowngrade,
 };
 use billing_core::{
-    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, OrgId, Refund, StripeChargeId, StripeCustomerId, StripeSubscriptionId,
-    SubscriptionSnapshot,
+    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, InvoiceSummary, OrgId, Refund, StripeChargeId, StripeCustomerId,
+    StripeSubscriptionId, SubscriptionSnapshot,
 };
 
 use crate::metrics::Metrics;
@@ -65,6 +65,9 @@ impl PaymentProvider for UnconfiguredPayments {
         Err(PaymentError::NotConfigured)
     }
     async fn create_refund(&self, _: &RefundRequest, _: &IdempotencyKey) -> Result<Refund, PaymentError> {
+        Err(PaymentError::NotConfigured)
+    }
+    async fn list_invoices(&self, _: &StripeCustomerId, _: u32) -> Result<Vec<InvoiceSummary>, PaymentError> {
         Err(PaymentError::NotConfigured)
     }
 }
@@ -147,5 +150,8 @@ impl PaymentProvider for MeteredPayments {
     }
     async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError> {
         self.timed("create_refund", self.inner.create_refund(request, key)).await
+    }
+    async fn list_invoices(&self, customer: &StripeCustomerId, limit: u32) -> Result<Vec<InvoiceSummary>, PaymentError> {
+        self.timed("list_invoices", self.inner.list_invoices(customer, limit)).await
     }
 }

@@ -30,6 +30,11 @@ pub struct Settings {
     pub jwt_ttl_secs: i64,
     pub jwt_refresh_window_secs: i64,
     pub app_base_url: String,
+    /// This server's public URL without a trailing slash; when set, Checkout and the portal
+    /// return to its billing pages.
+    pub public_url: Option<String>,
+    /// The CSP `frame-ancestors` sources of the billing pages.
+    pub pages_frame_ancestors: String,
     pub workers: usize,
     /// Events a worker claims, decides and commits together.
     pub batch_size: u32,
@@ -167,6 +172,8 @@ pub(crate) fn resolve(args: Args, file: FileConfig) -> Result<Settings, ConfigEr
         jwt_ttl_secs: args.jwt_ttl_secs.or(file.jwt_ttl_secs).unwrap_or(3600),
         jwt_refresh_window_secs: args.jwt_refresh_window_secs.or(file.jwt_refresh_window_secs).unwrap_or(1800),
         app_base_url: app_base_url(args.app_base_url.or(file.app_base_url))?,
+        public_url: validate::public_url(text(args.public_url.or(file.public_url)))?,
+        pages_frame_ancestors: validate::frame_ancestors(text(args.pages_frame_ancestors.or(file.pages_frame_ancestors)))?,
         workers: positive("BILLING_WORKERS", args.workers.or(file.workers).unwrap_or(2))?,
         batch_size: batch_size(args.batch_size.or(file.batch_size).unwrap_or(DEFAULT_BATCH_SIZE))?,
         max_attempts: positive("BILLING_MAX_ATTEMPTS", args.max_attempts.or(file.max_attempts).unwrap_or(10))?,

@@ -1,6 +1,7 @@
 //! Demo mode (`--demo`, `BILLING_DEMO=1`): the server runs against the Stripe simulator started
 //! in the same process, with generated secrets, a webhook endpoint on its own URL, a clock that
-//! follows the simulator's and a demo organization whose owner token the start-up banner prints.
+//! follows the simulator's and a demo organization whose owner token the start-up banner prints,
+//! with links to the billing pages that carry it.
 
 mod banner;
 mod clock;
@@ -36,6 +37,8 @@ pub struct Demo {
     pub sim: SimHandle,
     /// The server's URL, `http://HOST:PORT`.
     pub base_url: String,
+    /// Where the billing pages are: `PUBLIC_URL`, which defaults to [`Demo::base_url`] here.
+    pub public_url: String,
     /// The demo organization's id.
     pub org: String,
     /// An owner token for [`Demo::org`], signed with the demo's JWT secret.
@@ -47,6 +50,7 @@ impl std::fmt::Debug for Demo {
         f.debug_struct("Demo")
             .field("sim", &self.sim.base_url)
             .field("base_url", &self.base_url)
+            .field("public_url", &self.public_url)
             .field("org", &self.org)
             .finish_non_exhaustive()
     }
@@ -136,11 +140,13 @@ pub(crate) async fn launch(mut settings: Settings, cadence: Cadence) -> anyhow::
     let key = settings.shared.stripe_secret_key.clone().context("the demo key is missing")?;
     let secret = register_endpoint(&sim, &key, &format!("{base_url}/api/webhooks/stripe")).await?;
     settings.stripe_webhook_secrets = vec![secret];
+    // The billing pages are the demo's user interface, so Checkout and the portal return to them.
+    let public_url = settings.public_url.get_or_insert_with(|| base_url.clone()).clone();
     let clock = Arc::new(SimulatedClock::new(sim.clock.clone()));
     // A new organization each run: the store outlives the simulator, whose customers it names.
     let org = format!("org_demo_{}", random(8).to_lowercase());
     let owner_token = owner_token(&settings, &org, clock.now())?;
-    let demo = Demo { sim, base_url, org, owner_token };
+    let demo = Demo { sim, base_url, public_url, org, owner_token };
     let app = Application::build_on(settings, cadence, listener, clock).await?;
     banner::announce(&demo);
     Ok(app.with_demo(demo))

@@ -1,4 +1,5 @@
-//! The billing server: configuration, HTTP API, Stripe webhook endpoint and background workers.
+//! The billing server: configuration, HTTP API, billing pages, Stripe webhook endpoint and
+//! background workers.
 
 pub mod adapters;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod group_commit;
 pub mod limiter;
 pub mod metrics;
 pub mod notifier;
+pub mod pages;
 pub mod quote;
 pub mod readiness;
 pub mod routes;

@@ -29,6 +29,7 @@ use crate::group_commit::GroupCommitLedger;
 use crate::limiter::{FailureLimiter, DEFAULT_MAX_TRACKED};
 use crate::metrics::Metrics;
 use crate::notifier::{LogNotifier, WebhookNotifier};
+use crate::pages::PageSettings;
 use crate::quote::QuoteSigner;
 use crate::readiness::Readiness;
 use crate::state::{AppState, Clk, Ledger, Payments, Repo};
@@ -82,6 +83,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, body_read_timeout: B
             .app_data(crate::routes::json_config())
             .app_data(crate::routes::query_config())
             .configure(crate::routes::configure)
+            .configure(crate::pages::configure)
             .default_service(web::to(crate::routes::not_found))
     })
     .listen(listener)?
@@ -167,6 +169,7 @@ fn app_state(settings: &Settings, core: &Core, billing: Arc<Billing>, metrics: &
         readiness: Readiness::new(Duration::from_secs(1), Duration::from_secs(2)),
         metrics_token: settings.metrics_token.clone(),
         wake,
+        pages: PageSettings::new(&settings.app_base_url, &settings.pages_frame_ancestors),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::auth::TokenAuthority;
 use crate::client_ip::TrustedProxies;
 use crate::limiter::FailureLimiter;
 use crate::metrics::Metrics;
+use crate::pages::PageSettings;
 use crate::quote::QuoteSigner;
 use crate::readiness::Readiness;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     /// Wakes the event workers as soon as a delivery is recorded.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The billing pages' links and security policy.
+    pub pages: PageSettings,
 }
 
 impl std::fmt::Debug for AppState {

@@ -21,6 +21,9 @@ pub enum ConvertError {
     /// A subscription schedule status this crate does not know.
     #[error("unknown subscription schedule status `{0}`")]
     UnknownScheduleStatus(String),
+    /// An invoice status this crate does not know.
+    #[error("unknown invoice status `{0}`")]
+    UnknownInvoiceStatus(String),
     #[error("missing field `{0}`")]
     Missing(&'static str),
     #[error("field `{field}` holds an invalid id")]

@@ -38,6 +38,7 @@ mod error;
 mod events;
 mod form;
 mod idempotency;
+mod invoices;
 mod ops;
 mod pending;
 mod provider;

@@ -7,8 +7,8 @@ use billing_core::ports::{
     RefundRequest, ScheduledDowngrade,
 };
 use billing_core::{
-    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, OrgId, Refund, StripeChargeId, StripeCustomerId, StripeSubscriptionId,
-    SubscriptionSnapshot,
+    ChargeSnapshot, CheckoutSessionId, IdempotencyKey, InvoiceSummary, OrgId, Refund, StripeChargeId, StripeCustomerId,
+    StripeSubscriptionId, SubscriptionSnapshot,
 };
 use chrono::{DateTime, Utc};
 
@@ -169,5 +169,10 @@ impl PaymentProvider for StripeClient {
 
     async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError> {
         converted(refunds::refund(&self.refunds_create(request, key.as_str()).await?))
+    }
+
+    async fn list_invoices(&self, customer: &StripeCustomerId, limit: u32) -> Result<Vec<InvoiceSummary>, PaymentError> {
+        let page = self.invoices_list(customer, limit).await?;
+        converted(page.data.iter().map(InvoiceSummary::try_from).collect())
     }
 }

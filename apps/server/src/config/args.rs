@@ -39,6 +39,15 @@ pub struct Args {
     /// Your app's URL, for Checkout and portal return URLs [default: http://localhost:3000].
     #[arg(long, env = "APP_BASE_URL")]
     pub(crate) app_base_url: Option<String>,
+    /// This server's public URL, e.g. https://billing.example.com; when set, Checkout and the
+    /// portal return to its /billing and /pricing pages instead of APP_BASE_URL [default: unset;
+    /// in demo mode the bound address].
+    #[arg(long, env = "PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    /// Who may embed the /billing and /pricing pages in a frame: the CSP frame-ancestors sources,
+    /// space-separated (e.g. https://app.example.com) [default: 'none'].
+    #[arg(long, env = "PAGES_FRAME_ANCESTORS")]
+    pub(crate) pages_frame_ancestors: Option<String>,
     /// Webhook workers per instance [default: 2].
     #[arg(long, env = "BILLING_WORKERS")]
     pub(crate) workers: Option<usize>,

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub jwt_issuer: Option<String>,
     pub jwt_audience: Option<String>,
     pub app_base_url: Option<String>,
+    pub public_url: Option<String>,
+    pub pages_frame_ancestors: Option<String>,
     pub workers: Option<usize>,
     pub batch_size: Option<u32>,
     pub max_attempts: Option<u32>,

@@ -160,7 +160,8 @@ fn every_setting_keeps_its_environment_variable() {
         JWT_MAX_SESSION_SECS JWT_ISSUER JWT_AUDIENCE APP_BASE_URL BILLING_PLANS_FILE BILLING_WORKERS BILLING_BATCH_SIZE \
         BILLING_GRACE_DAYS BILLING_MAX_ATTEMPTS BILLING_RETRY_HORIZON_SECS DATABASE_STATEMENT_TIMEOUT_SECS \
         WEBHOOK_TOLERANCE_SECS LOG_FORMAT NOTIFY_WEBHOOK_URL NOTIFY_WEBHOOK_SECRET STRIPE_TIMEOUT_SECS STRIPE_MAX_RETRIES \
-        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN DRIFT_CHECK_INTERVAL_SECS DRIFT_CHECK_RATE BILLING_DEMO"
+        TRUSTED_PROXIES BODY_READ_TIMEOUT_SECS METRICS_TOKEN DRIFT_CHECK_INTERVAL_SECS DRIFT_CHECK_RATE BILLING_DEMO \
+        PUBLIC_URL PAGES_FRAME_ANCESTORS"
         .split_whitespace()
         .collect();
     expected.sort_unstable();
@@ -185,6 +186,8 @@ fn a_file_with_every_key_still_reads() {
         jwt_issuer = "https://app.example"
         jwt_audience = "billing-api"
         app_base_url = "https://app.example/"
+        public_url = "https://billing.example/"
+        pages_frame_ancestors = "https://app.example"
         plans_file = "plans.toml"
         workers = 3
         batch_size = 64
@@ -210,6 +213,34 @@ fn a_file_with_every_key_still_reads() {
     assert_eq!((s.shared.grace_days, s.shared.stripe_timeout_secs, s.shared.stripe_max_retries), (10, 20, 4));
     assert_eq!((s.app_base_url.as_str(), s.shared.stripe_prices[2].1.as_deref()), ("https://app.example", Some("price_enterprise")));
     assert_eq!((s.drift_check_interval_secs, s.drift_check_rate, s.demo), (3600, 2, true));
+    assert_eq!((s.public_url.as_deref(), s.pages_frame_ancestors.as_str()), (Some("https://billing.example"), "https://app.example"));
+}
+
+#[test]
+fn the_pages_have_no_public_url_and_no_framing_site_unless_configured() {
+    let s = with(|_| {}).unwrap();
+    assert_eq!((s.public_url, s.pages_frame_ancestors.as_str()), (None, "'none'"));
+    let s = with(|a| {
+        a.public_url = Some(" https://billing.example/base/ ".into());
+        a.pages_frame_ancestors = Some(" 'self'   https://app.example https://*.app.example:8443 ".into());
+    })
+    .unwrap();
+    assert_eq!(s.public_url.as_deref(), Some("https://billing.example/base"));
+    assert_eq!(s.pages_frame_ancestors, "'self' https://app.example https://*.app.example:8443");
+}
+
+#[test]
+fn a_public_url_or_frame_ancestors_that_could_break_out_are_refused_naming_the_variable() {
+    for bad in ["billing.example", "ftp://billing.example", "https://", "https://billing.example/?next=1"] {
+        let err = with(|a| a.public_url = Some(bad.into())).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "PUBLIC_URL", .. }), "{bad}: {err}");
+    }
+    for bad in
+        ["https://app.example; script-src *", "https://a.example, https://b.example", "'none' https://app.example", "'unsafe-inline'"]
+    {
+        let err = with(|a| a.pages_frame_ancestors = Some(bad.into())).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "PAGES_FRAME_ANCESTORS", .. }), "{bad}: {err}");
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use billing_core::services::StripeMode;
-use billing_wiring::config::{check_bounds, wide, Bound};
+use billing_wiring::config::{check_bounds, is_http, wide, Bound};
 use ipnet::IpNet;
 use secrecy::ExposeSecret;
 
@@ -71,4 +71,38 @@ pub(super) fn trusted_proxies(list: Option<&str>) -> Result<Vec<IpNet>, ConfigEr
             })
         })
         .collect()
+}
+
+/// `PUBLIC_URL`: an http(s) URL without a trailing slash, since page paths are appended to it.
+pub(super) fn public_url(value: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(url) = value else { return Ok(None) };
+    let parsed =
+        url::Url::parse(&url).ok().filter(|u| is_http(&url) && u.host().is_some() && u.query().is_none() && u.fragment().is_none());
+    if parsed.is_none() {
+        return Err(ConfigError::invalid(
+            "PUBLIC_URL",
+            "must be an http:// or https:// URL without a query, e.g. https://billing.example.com",
+        ));
+    }
+    Ok(Some(url.trim_end_matches('/').to_owned()))
+}
+
+/// The default `PAGES_FRAME_ANCESTORS`: no site may frame the pages.
+pub const NO_FRAME_ANCESTORS: &str = "'none'";
+
+/// `PAGES_FRAME_ANCESTORS`: CSP source expressions separated by spaces. Anything that could end
+/// the directive (`;`, `,`) or the header (control characters) is refused, and `'none'` must
+/// stand alone, as CSP ignores it beside other sources.
+pub(super) fn frame_ancestors(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(raw) = value else { return Ok(NO_FRAME_ANCESTORS.to_owned()) };
+    let sources: Vec<&str> = raw.split_whitespace().collect();
+    let plain = |s: &str| s.chars().all(|c| c.is_ascii_graphic() && c != ';' && c != ',');
+    let keyword = |s: &str| !s.starts_with('\'') || s == "'self'" || s == "'none'";
+    if !sources.iter().all(|s| plain(s) && keyword(s)) || (sources.len() > 1 && sources.contains(&NO_FRAME_ANCESTORS)) {
+        return Err(ConfigError::invalid(
+            "PAGES_FRAME_ANCESTORS",
+            "expected 'none', 'self' or origins such as https://app.example.com, separated by spaces",
+        ));
+    }
+    Ok(sources.join(" "))
 }

@@ -1,4 +1,5 @@
-//! The demo's start-up banner: that no real money moves, and how to try it with curl.
+//! The demo's start-up banner: that no real money moves, the billing pages to open, and how to
+//! try the API with curl.
 
 use secrecy::ExposeSecret;
 
@@ -11,6 +12,7 @@ const HELPER_KEY: &str = "sk_test_demo";
 pub(super) fn text(demo: &Demo) -> String {
     let (base, sim, org) = (&demo.base_url, &demo.sim.base_url, &demo.org);
     let token = demo.owner_token.expose_secret();
+    let pages = &demo.public_url;
     let auth = format!("-H 'Authorization: Bearer {HELPER_KEY}'");
     let clock = format!("{sim}/v1/test_helpers/test_clocks/clock_demo");
     let rule = "#".repeat(78);
@@ -22,6 +24,10 @@ pub(super) fn text(demo: &Demo) -> String {
          Server:        {base}\n\
          Organization:  {org}\n\
          Owner token:   TOKEN={token}\n\n\
+         Open the billing pages in a browser (the token stays in the address bar only until the page reads it):\n\
+         \x20  Plans:    {pages}/pricing#token={token}\n\
+         \x20  Billing:  {pages}/billing#token={token}\n\n\
+         Or use the API:\n\
          1. Start a checkout for the team plan (the answer carries session_id):\n\
          \x20  curl -s -X POST {base}/api/billing/checkout -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"plan\":\"team\"}}'\n\
          2. Pay it with the test card 4242 4242 4242 4242:\n\

@@ -54,11 +54,12 @@ fn the_owner_token_names_the_demo_organization_and_outlives_simulated_months() {
 }
 
 #[tokio::test]
-async fn the_banner_says_no_real_money_moves_and_shows_the_token_urls_and_helpers() {
+async fn the_banner_says_no_real_money_moves_and_shows_the_token_pages_urls_and_helpers() {
     let sim = Simulator::start(SimConfig::default()).unwrap();
     let demo = Demo {
         sim: sim.clone(),
         base_url: "http://127.0.0.1:8080".into(),
+        public_url: "https://billing.demo.example".into(),
         org: "org_demo_abc".into(),
         owner_token: SecretString::from("eyJ.demo-token.sig"),
     };
@@ -70,6 +71,8 @@ async fn the_banner_says_no_real_money_moves_and_shows_the_token_urls_and_helper
         "http://127.0.0.1:8080/api/billing/checkout",
         &format!("{}/v1/test_helpers/checkout/sessions/$SESSION_ID/complete", sim.base_url),
         "card=4242424242424242",
+        "https://billing.demo.example/pricing#token=eyJ.demo-token.sig",
+        "https://billing.demo.example/billing#token=eyJ.demo-token.sig",
         &format!("{}/v1/test_helpers/test_clocks/clock_demo/advance", sim.base_url),
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");

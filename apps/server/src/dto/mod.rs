@@ -3,12 +3,14 @@
 
 mod catalog;
 mod commands;
+mod invoices;
 
 pub use self::catalog::{EntitlementsResponse, NextChangeDto, PlanDto, PlanPriceDto, PlansResponse};
 pub(crate) use commands::plan_id;
 pub use commands::{
     ChangePlanBody, CheckoutBody, CheckoutResponse, PortalResponse, ProrationBody, ProrationResponse, UsageBody, VerifySessionBody,
 };
+pub use invoices::{InvoiceDto, InvoicesResponse, OrganizationView, ViewerDto};
 
 pub use billing_wiring::view::{
     FailedPaymentDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse, PaymentDto, ScheduledChangeDto,

@@ -8,17 +8,18 @@ use billing_core::offer::plan_offers;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::dto::{EntitlementsResponse, OrganizationResponse, PlansResponse, SubscriptionDto};
+use crate::dto::{EntitlementsResponse, InvoicesResponse, OrganizationResponse, OrganizationView, PlansResponse, SubscriptionDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// The caller's organization, its plan, limits, billing and notices.
+/// The caller's organization, its plan, limits, billing and notices, and the caller's role.
 #[utoipa::path(get, path = "/api/organization", tag = "billing", security(("bearer" = [])),
-    responses((status = 200, body = OrganizationResponse), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationView), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 #[get("/api/organization")]
 pub async fn organization(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let org = state.billing.state(&user.org).await?;
-    Ok(HttpResponse::Ok().json(OrganizationResponse::new(&state.rules, &org, state.clock_now())))
+    let organization = OrganizationResponse::new(&state.rules, &org, state.clock_now());
+    Ok(HttpResponse::Ok().json(OrganizationView { organization, viewer: (&user).into() }))
 }
 
 /// The caller's subscription as the billing page shows it.
@@ -64,4 +65,25 @@ pub async fn entitlements(
     };
     let org = state.billing.state(&user.org).await?;
     Ok(HttpResponse::Ok().json(EntitlementsResponse::new(at, entitlements_at(&state.rules.catalog, &org, at))))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct InvoicesQuery {
+    /// How many of the latest invoices, 1 to 100; 12 when omitted.
+    limit: Option<u32>,
+}
+
+/// The organization's latest invoices from Stripe, newest first, without drafts; empty before
+/// the first checkout.
+#[utoipa::path(get, path = "/api/billing/invoices", tag = "billing", security(("bearer" = [])), params(InvoicesQuery),
+    responses((status = 200, body = InvoicesResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 502, body = ErrorBody), (status = 503, body = ErrorBody), (status = 504, body = ErrorBody)))]
+#[get("/api/billing/invoices")]
+pub async fn invoices(state: web::Data<AppState>, user: AuthUser, query: web::Query<InvoicesQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(12);
+    if !(1..=billing_core::services::MAX_INVOICES).contains(&limit) {
+        return Err(ApiError::InvalidRequest("limit: expected 1 to 100".into()));
+    }
+    let invoices = state.billing.invoices(&user.org, limit).await?;
+    Ok(HttpResponse::Ok().json(InvoicesResponse { invoices: invoices.into_iter().map(Into::into).collect() }))
 }

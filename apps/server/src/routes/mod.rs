@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(billing::subscription)
         .service(billing::plans)
         .service(billing::entitlements)
+        .service(billing::invoices)
         .service(checkout::start)
         .service(checkout::portal)
         .service(checkout::verify)

@@ -5,9 +5,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::{
-    ChangePlanBody, CheckoutBody, CheckoutResponse, EntitlementsResponse, FailedPaymentDto, HealthDto, LimitsDto, MoneyDto, NextChangeDto,
-    NoticeDto, OrganizationDto, OrganizationResponse, PaymentDto, PlanDto, PlanPriceDto, PlansResponse, PortalResponse, ProrationBody,
-    ProrationResponse, ScheduledChangeDto, SubscriptionDto, TokenResponse, UsageBody, VerifySessionBody, WebhookAck,
+    ChangePlanBody, CheckoutBody, CheckoutResponse, EntitlementsResponse, FailedPaymentDto, HealthDto, InvoiceDto, InvoicesResponse,
+    LimitsDto, MoneyDto, NextChangeDto, NoticeDto, OrganizationDto, OrganizationResponse, OrganizationView, PaymentDto, PlanDto,
+    PlanPriceDto, PlansResponse, PortalResponse, ProrationBody, ProrationResponse, ScheduledChangeDto, SubscriptionDto, TokenResponse,
+    UsageBody, VerifySessionBody, ViewerDto, WebhookAck,
 };
 use crate::error::{ErrorBody, ExceededLimitDto};
 
@@ -29,7 +30,7 @@ impl Modify for BearerAuth {
     paths(
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::auth::refresh, super::billing::organization, super::billing::subscription,
-        super::billing::plans, super::billing::entitlements,
+        super::billing::plans, super::billing::entitlements, super::billing::invoices,
         super::checkout::start, super::checkout::portal, super::checkout::verify,
         super::plan::cancel, super::plan::reactivate, super::plan::change, super::plan::release_scheduled, super::plan::proration,
         super::webhook::receive, document
@@ -38,7 +39,8 @@ impl Modify for BearerAuth {
         ErrorBody, HealthDto, LimitsDto, MoneyDto, NoticeDto, OrganizationDto, OrganizationResponse,
         ScheduledChangeDto, SubscriptionDto, TokenResponse, WebhookAck,
         ExceededLimitDto, FailedPaymentDto, PaymentDto, PlansResponse, PlanDto, PlanPriceDto, EntitlementsResponse, NextChangeDto,
-        CheckoutBody, CheckoutResponse, PortalResponse, VerifySessionBody, ChangePlanBody, UsageBody, ProrationBody, ProrationResponse
+        CheckoutBody, CheckoutResponse, PortalResponse, VerifySessionBody, ChangePlanBody, UsageBody, ProrationBody, ProrationResponse,
+        InvoiceDto, InvoicesResponse, OrganizationView, ViewerDto
     )),
     modifiers(&BearerAuth)
 )]

@@ -8,13 +8,24 @@ use secrecy::ExposeSecret;
 use crate::auth::TokenPolicy;
 use crate::config::Settings;
 
-/// Where Checkout and the billing portal send the user back to, under `APP_BASE_URL`.
+/// Where Checkout and the billing portal send the user back to: this server's own billing pages
+/// under `PUBLIC_URL` when it is set (a canceled checkout back to the plans), else the host app's
+/// billing settings under `APP_BASE_URL`.
 pub fn return_urls(settings: &Settings) -> ReturnUrls {
-    let base = &settings.app_base_url;
-    ReturnUrls {
-        checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
-        checkout_cancel: format!("{base}/settings/billing"),
-        portal_return: format!("{base}/settings/billing"),
+    match &settings.public_url {
+        Some(base) => ReturnUrls {
+            checkout_success: format!("{base}{}?session_id={{CHECKOUT_SESSION_ID}}", crate::pages::BILLING_PATH),
+            checkout_cancel: format!("{base}{}?checkout=canceled", crate::pages::PRICING_PATH),
+            portal_return: format!("{base}{}", crate::pages::BILLING_PATH),
+        },
+        None => {
+            let base = &settings.app_base_url;
+            ReturnUrls {
+                checkout_success: format!("{base}/settings/billing?session_id={{CHECKOUT_SESSION_ID}}"),
+                checkout_cancel: format!("{base}/settings/billing"),
+                portal_return: format!("{base}/settings/billing"),
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod drift;
 mod helpers;
 mod informing;
 mod instances;
+mod invoices;
 mod notices;
 mod operations;
 mod plans;

@@ -29,6 +29,7 @@ async fn openapi_document_describes_every_route() {
         ("/api/billing/subscription/reactivate", "post", false),
         ("/api/billing/plans", "get", false),
         ("/api/billing/entitlements", "get", false),
+        ("/api/billing/invoices", "get", false),
         ("/api/billing/checkout", "post", true),
         ("/api/billing/checkout", "get", false),
         ("/api/billing/verify-session", "post", true),

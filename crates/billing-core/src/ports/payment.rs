@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::{CheckoutSessionId, IdempotencyKey, OrgId, StripeChargeId, StripeCustomerId, StripePriceId, StripeSubscriptionId};
 use crate::input::SubscriptionSnapshot;
+use crate::invoice::InvoiceSummary;
 use crate::money::Money;
 use crate::refund::{ChargeSnapshot, Refund, RefundReason};
 
@@ -161,4 +162,6 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn retrieve_charge(&self, id: &StripeChargeId) -> Result<ChargeSnapshot, PaymentError>;
     /// Creates a refund; the same key with the same request replays Stripe's first answer.
     async fn create_refund(&self, request: &RefundRequest, key: &IdempotencyKey) -> Result<Refund, PaymentError>;
+    /// The customer's latest invoices, newest first, at most `limit` (1 to 100).
+    async fn list_invoices(&self, customer: &StripeCustomerId, limit: u32) -> Result<Vec<InvoiceSummary>, PaymentError>;
 }

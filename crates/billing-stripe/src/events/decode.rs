@@ -110,7 +110,9 @@ fn read<T: DeserializeOwned>(object: Value) -> Result<T, DecodeError> {
 impl From<ConvertError> for DecodeError {
     fn from(error: ConvertError) -> Self {
         match error {
-            ConvertError::UnknownStatus(_) | ConvertError::UnknownScheduleStatus(_) => DecodeError::Unsupported(describe(&error)),
+            ConvertError::UnknownStatus(_) | ConvertError::UnknownScheduleStatus(_) | ConvertError::UnknownInvoiceStatus(_) => {
+                DecodeError::Unsupported(describe(&error))
+            }
             ConvertError::Missing(_)
             | ConvertError::BadId { .. }
             | ConvertError::BadTimestamp(_)

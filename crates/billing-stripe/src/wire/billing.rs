@@ -42,6 +42,9 @@ lenient_enum!(
 pub struct Invoice {
     /// Absent or `upcoming_in_…` on previews.
     pub id: Option<String>,
+    /// The number printed on the invoice; `null` while a draft.
+    pub number: Option<String>,
+    pub created: Option<i64>,
     pub customer: Option<Expandable<ObjectRef>>,
     pub currency: String,
     #[serde(default, deserialize_with = "null_default")]
@@ -56,6 +59,8 @@ pub struct Invoice {
     pub status: Option<InvoiceStatus>,
     /// Stripe's page where the customer sees and pays the invoice; `null` while a draft.
     pub hosted_invoice_url: Option<String>,
+    /// The invoice as a PDF; `null` while a draft.
+    pub invoice_pdf: Option<String>,
     /// Basil and later: the invoice's payments, only present when expanded (`payments`, or
     /// `latest_invoice.payments` from a subscription).
     #[serde(default, deserialize_with = "null_default")]

@@ -1,5 +1,5 @@
 use billing_core::ports::{PaymentProvider, PriceChange};
-use billing_core::{Currency, Money};
+use billing_core::{Currency, InvoiceStatus, Money};
 use chrono::DateTime;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -63,4 +63,57 @@ async fn a_proration_preview_sends_the_change_and_sums_only_proration_lines() {
             ("subscription_details[proration_date]", "1789899000"),
         ])
     );
+}
+
+/// The customer's invoices as `GET /v1/invoices` lists them: a paid one from the fixtures and
+/// an older open one with another number.
+fn invoice_page() -> Value {
+    let paid = fixture_object("invoice.paid.json");
+    let mut open = fixture_object("invoice.payment_failed.json");
+    open["id"] = json!("in_test_1Older0Sep2026Ab");
+    open["created"] = json!(1_785_765_749);
+    json!({"object": "list", "url": "/v1/invoices", "has_more": true, "data": [paid, open]})
+}
+
+async fn serve_invoices(server: &MockServer, body: Value) {
+    Mock::given(method("GET")).and(path("/v1/invoices")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(server).await;
+}
+
+#[tokio::test]
+async fn listing_invoices_asks_for_the_customers_latest_and_reads_each_one() {
+    // Arrange
+    let server = MockServer::start().await;
+    serve_invoices(&server, invoice_page()).await;
+
+    // Act
+    let invoices = client(&server).list_invoices(&customer_id(), 10).await.unwrap();
+
+    // Assert
+    let sent = requests(&server).await;
+    assert_standard_headers(&sent[0], None);
+    assert_eq!(query(&sent[0]), pairs(&[("customer", CUSTOMER), ("limit", "10")]));
+    assert_eq!(invoices.len(), 2);
+    let paid = &invoices[0];
+    assert_eq!(
+        (paid.id.as_str(), paid.number.as_deref(), paid.status),
+        ("in_test_1RyQ3p3Sep2026Cd", Some("ACME42-0002"), InvoiceStatus::Paid)
+    );
+    assert_eq!(paid.created, DateTime::from_timestamp(1_788_444_149, 0).unwrap());
+    assert_eq!((paid.amount_due, paid.amount_paid), (Money::new(2_900, Currency::USD), Money::new(2_900, Currency::USD)));
+    assert!(paid.hosted_invoice_url.as_deref().is_some_and(|u| u.starts_with("https://invoice.stripe.com/")));
+    assert!(paid.invoice_pdf.as_deref().is_some_and(|u| u.ends_with("/pdf?s=ap")));
+    let open = &invoices[1];
+    assert_eq!((open.status, open.amount_paid), (InvoiceStatus::Open, Money::new(0, Currency::USD)));
+}
+
+#[tokio::test]
+async fn an_invoice_in_an_unknown_status_or_without_a_date_fails_the_listing() {
+    for (field, value) in [("status", json!("half_paid")), ("created", Value::Null)] {
+        let server = MockServer::start().await;
+        let mut page = invoice_page();
+        page["data"][1][field] = value;
+        serve_invoices(&server, page).await;
+        let err = client(&server).list_invoices(&customer_id(), 10).await.unwrap_err();
+        assert!(!err.is_transient(), "{field}: {err}");
+    }
 }

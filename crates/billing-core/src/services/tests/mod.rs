@@ -10,6 +10,7 @@ mod event_retries;
 mod events;
 mod intake;
 mod intake_mode;
+mod invoices;
 mod notify;
 mod operator;
 mod payments;
