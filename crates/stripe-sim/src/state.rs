@@ -83,6 +83,14 @@ pub struct CheckoutSession {
     pub invoice: Option<String>,
 }
 
+/// A billing portal session: whose portal its page shows and where its "Return" link goes.
+#[derive(Debug, Clone)]
+pub struct PortalSession {
+    pub id: String,
+    pub customer: String,
+    pub return_url: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubStatus {
     Incomplete,
@@ -191,6 +199,7 @@ pub struct State {
     pub api_version: String,
     pub customers: HashMap<String, Customer>,
     pub sessions: HashMap<String, CheckoutSession>,
+    pub portal_sessions: HashMap<String, PortalSession>,
     pub subscriptions: HashMap<String, Subscription>,
     pub invoices: HashMap<String, Invoice>,
     pub payment_intents: HashMap<String, PaymentIntent>,

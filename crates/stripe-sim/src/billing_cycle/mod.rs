@@ -2,6 +2,7 @@
 //! cancellations, and retries of failed renewals, each at its due time with Stripe's events.
 
 pub mod charge;
+pub mod checkout;
 pub mod collect;
 pub mod price_change;
 pub mod proration;

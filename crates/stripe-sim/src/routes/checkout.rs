@@ -3,15 +3,16 @@
 use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{handle, Ctx};
+use super::handle;
+use crate::billing_cycle::checkout;
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{CardOutcome, CheckoutSession, Invoice, InvoiceStatus, Metadata, SessionStatus, State, SubStatus, Subscription};
+use crate::state::{CheckoutSession, Metadata, SessionStatus, State};
 
 /// Stripe's default session lifetime, 24 h.
 const DEFAULT_LIFETIME_SECS: i64 = 24 * 3600;
@@ -121,104 +122,11 @@ struct CompleteSession {
     card: Option<String>,
 }
 
-/// The first invoice of a new subscription, paid at checkout with the card given there (whose
-/// authentication, if any, Checkout's page has done).
-fn first_invoice(state: &mut State, sub: &Subscription, currency: &str, amount: i64, now: i64) -> Invoice {
-    let mut invoice = crate::billing_cycle::period_invoice(sub, currency, amount, now, "subscription_create");
-    invoice.status = InvoiceStatus::Open;
-    crate::billing_cycle::collect::collect_by(state, &mut invoice, now, Some(CardOutcome::Succeeds));
-    invoice
-}
-
-/// The card a session is completed with; cards that cannot pay are refused on the form, as
-/// Checkout shows a decline to the customer and keeps the session open.
-fn card(raw: Option<&str>) -> Result<CardOutcome, ApiError> {
-    let raw = raw.unwrap_or("4242424242424242");
-    match CardOutcome::from_number(raw) {
-        Some(CardOutcome::Declines) => Err(ApiError::card_declined("insufficient_funds", "Your card has insufficient funds.")),
-        Some(CardOutcome::AttachesThenFails) => Err(ApiError::card_declined("generic_decline", "Your card was declined.")),
-        Some(outcome @ (CardOutcome::Succeeds | CardOutcome::RequiresAuthentication)) => Ok(outcome),
-        None => Err(ApiError::invalid_param(
-            "card",
-            "The simulator knows the test cards 4242424242424242, 4000000000000341, 4000000000009995 and 4000002760003184.",
-        )),
-    }
-}
-
-/// The events of a first payment, in Stripe's order: the subscription created incomplete, its
-/// invoice created, finalized and paid, then the subscription active.
-fn emit_first_payment(state: &mut State, sub: &mut Subscription, invoice: &Invoice, now: i64) -> Result<(), ApiError> {
-    let stripe = crate::state::Cause::default();
-    let created = render::subscription(state, sub)?;
-    state.emit(&stripe, now, "customer.subscription.created", created, None);
-    let mut draft = invoice.clone();
-    draft.status = InvoiceStatus::Draft;
-    draft.paid_at = None;
-    draft.attempt_count = 0;
-    let rendered = render::invoice(state, &draft)?;
-    state.emit(&stripe, now, "invoice.created", rendered, None);
-    let paid = render::invoice(state, invoice)?;
-    for event_type in ["invoice.finalized", "invoice.paid", "invoice.payment_succeeded"] {
-        state.emit(&stripe, now, event_type, paid.clone(), None);
-    }
-    sub.status = SubStatus::Active;
-    state.subscriptions.insert(sub.id.clone(), sub.clone());
-    let active = render::subscription(state, sub)?;
-    state.emit(&stripe, now, "customer.subscription.updated", active, Some(json!({"status": "incomplete"})));
-    Ok(())
-}
-
-/// Completes an open session: subscription (incomplete), its first invoice paid, the
-/// subscription active, the session complete, each step with Stripe's event.
-fn complete_session(state: &mut State, ctx: &Ctx, id: &str, outcome: CardOutcome) -> Result<Value, ApiError> {
-    let session = state.sessions.get(id).cloned().ok_or_else(|| ApiError::missing("checkout.session", "id", id))?;
-    if session.status != SessionStatus::Open || session.expires_at <= ctx.now {
-        return Err(ApiError::state(format!("The checkout session {id} is not open.")));
-    }
-    let price = state.price(&session.price).cloned().ok_or_else(|| ApiError::internal("the session's price vanished"))?;
-    if let Some(customer) = state.customers.get_mut(&session.customer) {
-        customer.card = Some(outcome);
-    }
-    let mut sub = Subscription {
-        id: new_id("sub"),
-        created: ctx.now,
-        customer: session.customer.clone(),
-        item_id: new_id("si"),
-        price: price.id.clone(),
-        status: SubStatus::Incomplete,
-        period_start: ctx.now,
-        period_end: ctx.now + PERIOD_SECS,
-        cancel_at_period_end: false,
-        canceled_at: None,
-        ended_at: None,
-        latest_invoice: None,
-        metadata: session.subscription_metadata.clone(),
-        schedule: None,
-        pending_update: None,
-        pending_lines: Vec::new(),
-        trial_start: None,
-        trial_end: None,
-    };
-    let invoice = first_invoice(state, &sub, &price.currency, price.unit_amount, ctx.now);
-    sub.latest_invoice = Some(invoice.id.clone());
-    state.invoices.insert(invoice.id.clone(), invoice.clone());
-    state.subscriptions.insert(sub.id.clone(), sub.clone());
-    emit_first_payment(state, &mut sub, &invoice, ctx.now)?;
-    let mut done = session;
-    done.status = SessionStatus::Complete;
-    done.subscription = Some(sub.id.clone());
-    done.invoice = Some(invoice.id.clone());
-    state.sessions.insert(done.id.clone(), done.clone());
-    let object = render::checkout_session(state, &done)?;
-    state.emit(&crate::state::Cause::default(), ctx.now, "checkout.session.completed", object.clone(), None);
-    let redirect = done.success_url.replace("{CHECKOUT_SESSION_ID}", &done.id);
-    Ok(json!({"checkout_session": object, "redirect_url": redirect}))
-}
-
 async fn complete(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &body, &sim, |state, ctx| {
         let form: CompleteSession = decode(&body)?;
-        let outcome = card(form.card.as_deref())?;
-        complete_session(state, ctx, &id, outcome)
+        let outcome = checkout::card(form.card.as_deref())?;
+        let done = checkout::complete(state, ctx.now, &id, outcome)?;
+        Ok(json!({"checkout_session": render::checkout_session(state, &done)?, "redirect_url": checkout::redirect_url(&done)}))
     })
 }
