@@ -81,6 +81,10 @@ pub struct CheckoutSession {
     pub status: SessionStatus,
     pub subscription: Option<String>,
     pub invoice: Option<String>,
+    /// `subscription_data[trial_period_days]`, counted from completion.
+    pub trial_period_days: Option<i64>,
+    /// `subscription_data[trial_end]`.
+    pub trial_end: Option<i64>,
 }
 
 /// A billing portal session: whose portal its page shows and where its "Return" link goes.
@@ -94,6 +98,7 @@ pub struct PortalSession {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubStatus {
     Incomplete,
+    Trialing,
     Active,
     PastDue,
     Unpaid,
@@ -122,6 +127,8 @@ pub struct Subscription {
     pub pending_lines: Vec<InvoiceLine>,
     pub trial_start: Option<i64>,
     pub trial_end: Option<i64>,
+    /// Whether `customer.subscription.trial_will_end` went out.
+    pub trial_will_end_sent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

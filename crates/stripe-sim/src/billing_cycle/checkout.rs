@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{emit_invoice, emit_subscription, period_invoice, PERIOD_SECS};
+use super::{emit_invoice, emit_subscription, period_invoice, trial, PERIOD_SECS};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::render;
@@ -49,7 +49,8 @@ fn first_invoice(state: &mut State, sub: &Subscription, currency: &str, amount: 
 }
 
 /// The events of a first payment, in Stripe's order: the subscription created incomplete, its
-/// invoice created, finalized and paid, then the subscription active.
+/// invoice created, finalized and paid, then the subscription active. A trialing subscription
+/// is created `trialing` and stays so, its invoice of nothing paid.
 fn emit_first_payment(state: &mut State, sub: &mut Subscription, invoice: &Invoice, now: i64) -> Result<(), ApiError> {
     let stripe = Cause::default();
     emit_subscription(state, &stripe, now, "customer.subscription.created", sub, None)?;
@@ -60,6 +61,9 @@ fn emit_first_payment(state: &mut State, sub: &mut Subscription, invoice: &Invoi
     emit_invoice(state, &stripe, now, "invoice.created", &draft)?;
     for event_type in ["invoice.finalized", "invoice.paid", "invoice.payment_succeeded"] {
         emit_invoice(state, &stripe, now, event_type, invoice)?;
+    }
+    if sub.status == SubStatus::Trialing {
+        return Ok(());
     }
     sub.status = SubStatus::Active;
     emit_subscription(state, &stripe, now, "customer.subscription.updated", sub, Some(json!({"status": "incomplete"})))
@@ -86,12 +90,14 @@ fn new_subscription(session: &CheckoutSession, now: i64) -> Subscription {
         pending_lines: Vec::new(),
         trial_start: None,
         trial_end: None,
+        trial_will_end_sent: false,
     }
 }
 
 /// Completes an open session with a card [`card`] accepted: the subscription (incomplete), its
 /// first invoice paid, the subscription active, the session complete, each step with Stripe's
-/// event. Returns the completed session.
+/// event; with a trial the subscription starts `trialing` and its first invoice is of nothing.
+/// Returns the completed session.
 pub fn complete(state: &mut State, now: i64, id: &str, outcome: CardOutcome) -> Result<CheckoutSession, ApiError> {
     let session = state.sessions.get(id).cloned().ok_or_else(|| ApiError::missing("checkout.session", "id", id))?;
     if session.status != SessionStatus::Open || session.expires_at <= now {
@@ -102,7 +108,14 @@ pub fn complete(state: &mut State, now: i64, id: &str, outcome: CardOutcome) -> 
         customer.card = Some(outcome);
     }
     let mut sub = new_subscription(&session, now);
-    let invoice = first_invoice(state, &sub, &price.currency, price.unit_amount, now);
+    let amount = match trial::end_for(&session, now) {
+        Some(end) => {
+            trial::start(&mut sub, now, end);
+            0
+        }
+        None => price.unit_amount,
+    };
+    let invoice = first_invoice(state, &sub, &price.currency, amount, now);
     sub.latest_invoice = Some(invoice.id.clone());
     state.invoices.insert(invoice.id.clone(), invoice.clone());
     emit_first_payment(state, &mut sub, &invoice, now)?;

@@ -6,9 +6,10 @@ use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
-use super::html::{banner, esc, money, page, see_other};
+use super::html::{banner, date, esc, money, page, see_other};
 use super::{error_page, form, with_state, Step};
 use crate::billing_cycle::checkout::{card, complete, redirect_url, TEST_CARDS};
+use crate::billing_cycle::trial::end_for as trial_end_for;
 use crate::server::Sim;
 use crate::state::{CheckoutSession, SessionStatus, State};
 
@@ -34,7 +35,7 @@ fn open_session(state: &State, id: &str, now: i64) -> Step<CheckoutSession> {
 }
 
 /// The payment form, with the card typed last time and the decline it met, if any.
-fn form_page(state: &State, session: &CheckoutSession, status: u16, typed: &str, error: Option<&str>) -> HttpResponse {
+fn form_page(state: &State, session: &CheckoutSession, now: i64, status: u16, typed: &str, error: Option<&str>) -> HttpResponse {
     let Some(price) = state.price(&session.price) else {
         return super::html::message_page(500, "Simulator fault", "The session's price vanished.");
     };
@@ -46,11 +47,12 @@ fn form_page(state: &State, session: &CheckoutSession, status: u16, typed: &str,
     let cancel =
         session.cancel_url.as_ref().map(|url| format!("<p><a href=\"{}\">Cancel and go back</a></p>", esc(url))).unwrap_or_default();
     let body = format!(
-        "<h1>Subscribe to {plan}</h1><p class=\"amount\">{amount}</p><p class=\"muted\">per month · {email}</p>{banner}\
+        "<h1>Subscribe to {plan}</h1>{trial}<p class=\"amount\">{amount}</p><p class=\"muted\">per month · {email}</p>{banner}\
 <form method=\"post\" action=\"/c/pay/{id}\"><label for=\"card\">Card number</label>\
 <input id=\"card\" name=\"card\" value=\"{typed}\" autocomplete=\"off\"><p><button type=\"submit\">Pay</button></p></form>{cancel}\
 <div class=\"card\"><strong>Test cards</strong><table>{cards}</table></div>",
         plan = esc(&price.nickname),
+        trial = trial_end_for(session, now).map(|end| format!("<p>Free trial until {}, then</p>", esc(date(end)))).unwrap_or_default(),
         amount = esc(money(price.unit_amount, &price.currency)),
         email = esc(email),
         banner = banner(error),
@@ -62,7 +64,7 @@ fn form_page(state: &State, session: &CheckoutSession, status: u16, typed: &str,
 
 async fn show(id: Path<String>, sim: Data<Sim>) -> HttpResponse {
     with_state(&sim, |state, ctx| match open_session(state, &id, ctx.now) {
-        Ok(session) => form_page(state, &session, 200, PREFILLED, None),
+        Ok(session) => form_page(state, &session, ctx.now, 200, PREFILLED, None),
         Err(closed) => *closed,
     })
 }
@@ -87,7 +89,7 @@ async fn pay(id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
         let number = typed.card.unwrap_or_default();
         let outcome = match card(Some(&number)) {
             Ok(outcome) => outcome,
-            Err(declined) => return form_page(state, &session, declined.status, &number, Some(&declined.message)),
+            Err(declined) => return form_page(state, &session, ctx.now, declined.status, &number, Some(&declined.message)),
         };
         match complete(state, ctx.now, &id, outcome) {
             Ok(done) => see_other(&redirect_url(&done)),

@@ -42,6 +42,7 @@ fn portal_session(state: &State, id: &str) -> Step<PortalSession> {
 fn status_label(sub: &Subscription) -> &'static str {
     match sub.status {
         SubStatus::Incomplete => "incomplete",
+        SubStatus::Trialing => "trialing",
         SubStatus::Active if sub.cancel_at_period_end => "active, ends at period end",
         SubStatus::Active => "active",
         SubStatus::PastDue => "past due",

@@ -35,6 +35,27 @@ struct LineItem {
 struct SubscriptionData {
     #[serde(default)]
     metadata: Metadata,
+    trial_period_days: Option<i64>,
+    trial_end: Option<i64>,
+}
+
+/// Stripe's bounds of a Checkout trial: at most 730 days, `trial_end` at least 48 h away, and
+/// not both parameters.
+fn validated_trial(data: &SubscriptionData, now: i64) -> Result<(), ApiError> {
+    match (data.trial_period_days, data.trial_end) {
+        (Some(_), Some(_)) => Err(ApiError::invalid_param(
+            "subscription_data[trial_end]",
+            "You may only specify one of these parameters: trial_end, trial_period_days.",
+        )),
+        (Some(days), None) if !(1..=730).contains(&days) => {
+            Err(ApiError::invalid_param("subscription_data[trial_period_days]", "trial_period_days must be between 1 and 730."))
+        }
+        (None, Some(end)) if end < now + 48 * 3600 || end > now + 730 * 86_400 => Err(ApiError::invalid_param(
+            "subscription_data[trial_end]",
+            "trial_end must be at least 48 hours and at most 730 days in the future.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +102,7 @@ async fn create(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &body, &sim, |state, ctx| {
         let form: CreateSession = decode(&body)?;
         let (customer, price, success_url) = validated(state, &form)?;
+        validated_trial(&form.subscription_data, ctx.now)?;
         let expires_at = form.expires_at.unwrap_or(ctx.now + DEFAULT_LIFETIME_SECS);
         if !(ctx.now + 1800..=ctx.now + DEFAULT_LIFETIME_SECS).contains(&expires_at) {
             return Err(ApiError::invalid_param("expires_at", "expires_at must be between 30 minutes and 24 hours from now."));
@@ -92,13 +114,15 @@ async fn create(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpResponse {
             price,
             client_reference_id: form.client_reference_id,
             metadata: form.metadata,
-            subscription_metadata: form.subscription_data.metadata,
+            subscription_metadata: form.subscription_data.metadata.clone(),
             success_url,
             cancel_url: form.cancel_url,
             expires_at,
             status: SessionStatus::Open,
             subscription: None,
             invoice: None,
+            trial_period_days: form.subscription_data.trial_period_days,
+            trial_end: form.subscription_data.trial_end,
         };
         let object = render::checkout_session(state, &session)?;
         state.sessions.insert(session.id.clone(), session);
