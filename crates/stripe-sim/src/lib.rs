@@ -13,6 +13,7 @@ mod error;
 mod form;
 mod idempotency;
 mod ids;
+mod pages;
 mod payments;
 mod render;
 mod routes;

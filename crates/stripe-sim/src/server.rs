@@ -85,12 +85,14 @@ impl Simulator {
         let shared = Arc::clone(&sim.state);
         crate::delivery::spawn(Arc::clone(&shared), config.retry_schedule.clone(), config.delivery_timeout)
             .map_err(StartError::Delivery)?;
-        let server = HttpServer::new(move || App::new().app_data(web::Data::new(sim.clone())).configure(routes::configure))
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .map_err(StartError::Bind)?
-            .run();
+        let server = HttpServer::new(move || {
+            App::new().app_data(web::Data::new(sim.clone())).configure(routes::configure).configure(crate::pages::configure)
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .map_err(StartError::Bind)?
+        .run();
         let handle = server.handle();
         tokio::spawn(server);
         Ok(SimHandle { base_url, clock, state: shared, server: handle })

@@ -81,11 +81,24 @@ pub struct CheckoutSession {
     pub status: SessionStatus,
     pub subscription: Option<String>,
     pub invoice: Option<String>,
+    /// `subscription_data[trial_period_days]`, counted from completion.
+    pub trial_period_days: Option<i64>,
+    /// `subscription_data[trial_end]`.
+    pub trial_end: Option<i64>,
+}
+
+/// A billing portal session: whose portal its page shows and where its "Return" link goes.
+#[derive(Debug, Clone)]
+pub struct PortalSession {
+    pub id: String,
+    pub customer: String,
+    pub return_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubStatus {
     Incomplete,
+    Trialing,
     Active,
     PastDue,
     Unpaid,
@@ -114,6 +127,8 @@ pub struct Subscription {
     pub pending_lines: Vec<InvoiceLine>,
     pub trial_start: Option<i64>,
     pub trial_end: Option<i64>,
+    /// Whether `customer.subscription.trial_will_end` went out.
+    pub trial_will_end_sent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +206,7 @@ pub struct State {
     pub api_version: String,
     pub customers: HashMap<String, Customer>,
     pub sessions: HashMap<String, CheckoutSession>,
+    pub portal_sessions: HashMap<String, PortalSession>,
     pub subscriptions: HashMap<String, Subscription>,
     pub invoices: HashMap<String, Invoice>,
     pub payment_intents: HashMap<String, PaymentIntent>,

@@ -2,10 +2,12 @@
 //! cancellations, and retries of failed renewals, each at its due time with Stripe's events.
 
 pub mod charge;
+pub mod checkout;
 pub mod collect;
 pub mod price_change;
 pub mod proration;
 pub mod schedule;
+pub mod trial;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -56,13 +58,14 @@ pub fn period_invoice(sub: &Subscription, currency: &str, amount: i64, now: i64,
 enum Due {
     PeriodEnd { at: i64, subscription: String },
     PendingExpiry { at: i64, subscription: String },
+    TrialWillEnd { at: i64, subscription: String },
     Retry { at: i64, invoice: String },
 }
 
 impl Due {
     fn at(&self) -> i64 {
         match self {
-            Self::PeriodEnd { at, .. } | Self::PendingExpiry { at, .. } | Self::Retry { at, .. } => *at,
+            Self::PeriodEnd { at, .. } | Self::PendingExpiry { at, .. } | Self::TrialWillEnd { at, .. } | Self::Retry { at, .. } => *at,
         }
     }
 }
@@ -72,17 +75,25 @@ fn next_due(state: &State, until: i64) -> Option<Due> {
     let period_ends = state
         .subscriptions
         .values()
-        .filter(|sub| matches!(sub.status, SubStatus::Active | SubStatus::PastDue | SubStatus::Unpaid) && sub.period_end <= until)
+        .filter(|sub| {
+            matches!(sub.status, SubStatus::Trialing | SubStatus::Active | SubStatus::PastDue | SubStatus::Unpaid)
+                && sub.period_end <= until
+        })
         .map(|sub| Due::PeriodEnd { at: sub.period_end, subscription: sub.id.clone() });
     let expiries = state.subscriptions.values().filter_map(|sub| {
         let at = sub.pending_update.as_ref().map(|pending| pending.expires_at).filter(|at| *at <= until)?;
         Some(Due::PendingExpiry { at, subscription: sub.id.clone() })
+    });
+    let trials = state.subscriptions.values().filter_map(|sub| {
+        let at = trial::will_end_due(sub).filter(|at| *at <= until)?;
+        Some(Due::TrialWillEnd { at, subscription: sub.id.clone() })
     });
     let retries = state.invoices.values().filter_map(|invoice| {
         invoice.next_payment_attempt.filter(|at| *at <= until).map(|at| Due::Retry { at, invoice: invoice.id.clone() })
     });
     period_ends
         .chain(expiries)
+        .chain(trials)
         .chain(retries)
         .min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
 }
@@ -94,6 +105,7 @@ pub fn run_due(state: &mut State, until: i64) -> Result<(), ApiError> {
             None => return Ok(()),
             Some(Due::PeriodEnd { at, subscription }) => period_end(state, &subscription, at)?,
             Some(Due::PendingExpiry { at, subscription }) => price_change::expire_pending(state, &subscription, at)?,
+            Some(Due::TrialWillEnd { at, subscription }) => trial::will_end(state, &subscription, at)?,
             Some(Due::Retry { at, invoice }) => charge::retry(state, &invoice, at)?,
         }
     }
@@ -146,7 +158,8 @@ fn renew(state: &mut State, mut sub: Subscription, at: i64) -> Result<(), ApiErr
     let price = state.price(&sub.price).cloned().ok_or_else(|| ApiError::internal("the subscription's price vanished"))?;
     let stripe = Cause::default();
     let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
-    let previous = json!({"items": previous_items, "latest_invoice": sub.latest_invoice});
+    let mut previous = json!({"items": previous_items, "latest_invoice": sub.latest_invoice});
+    trial::end_at_renewal(&mut sub, &mut previous);
     sub.period_start = sub.period_end;
     sub.period_end += PERIOD_SECS;
     let price = match schedule::price_at(state, &sub, sub.period_start) {

@@ -26,7 +26,9 @@ pub fn customer(customer: &Customer) -> Result<Value, ApiError> {
 /// A Checkout session; `url` only while it is open.
 pub fn checkout_session(state: &State, session: &CheckoutSession) -> Result<Value, ApiError> {
     let mut object = template(Kind::CheckoutSession)?;
-    let amount = state.price(&session.price).map_or(0, |price| price.unit_amount);
+    // A trial's first invoice is of nothing, so the session totals nothing.
+    let trial = session.trial_end.is_some() || session.trial_period_days.is_some();
+    let amount = state.price(&session.price).filter(|_| !trial).map_or(0, |price| price.unit_amount);
     let (status, payment_status) = match session.status {
         SessionStatus::Open => ("open", "unpaid"),
         SessionStatus::Complete => ("complete", "paid"),

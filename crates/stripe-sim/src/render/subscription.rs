@@ -11,6 +11,7 @@ use crate::templates::{template, Kind};
 fn status(status: SubStatus) -> &'static str {
     match status {
         SubStatus::Incomplete => "incomplete",
+        SubStatus::Trialing => "trialing",
         SubStatus::Active => "active",
         SubStatus::PastDue => "past_due",
         SubStatus::Unpaid => "unpaid",
@@ -57,7 +58,7 @@ pub fn subscription(state: &State, sub: &Subscription) -> Result<Value, ApiError
     set(&mut object, "customer", sub.customer.as_str());
     set(&mut object, "created", sub.created);
     set(&mut object, "start_date", sub.created);
-    set(&mut object, "billing_cycle_anchor", sub.created);
+    set(&mut object, "billing_cycle_anchor", sub.trial_end.unwrap_or(sub.created));
     set_at(&mut object, &["billing_mode", "updated_at"], sub.created);
     set(&mut object, "currency", price.currency.as_str());
     set(&mut object, "status", status(sub.status));

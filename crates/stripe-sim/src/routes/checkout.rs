@@ -3,15 +3,16 @@
 use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{handle, Ctx};
+use super::handle;
+use crate::billing_cycle::checkout;
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{CardOutcome, CheckoutSession, Invoice, InvoiceStatus, Metadata, SessionStatus, State, SubStatus, Subscription};
+use crate::state::{CheckoutSession, Metadata, SessionStatus, State};
 
 /// Stripe's default session lifetime, 24 h.
 const DEFAULT_LIFETIME_SECS: i64 = 24 * 3600;
@@ -34,6 +35,27 @@ struct LineItem {
 struct SubscriptionData {
     #[serde(default)]
     metadata: Metadata,
+    trial_period_days: Option<i64>,
+    trial_end: Option<i64>,
+}
+
+/// Stripe's bounds of a Checkout trial: at most 730 days, `trial_end` at least 48 h away, and
+/// not both parameters.
+fn validated_trial(data: &SubscriptionData, now: i64) -> Result<(), ApiError> {
+    match (data.trial_period_days, data.trial_end) {
+        (Some(_), Some(_)) => Err(ApiError::invalid_param(
+            "subscription_data[trial_end]",
+            "You may only specify one of these parameters: trial_end, trial_period_days.",
+        )),
+        (Some(days), None) if !(1..=730).contains(&days) => {
+            Err(ApiError::invalid_param("subscription_data[trial_period_days]", "trial_period_days must be between 1 and 730."))
+        }
+        (None, Some(end)) if end < now + 48 * 3600 || end > now + 730 * 86_400 => Err(ApiError::invalid_param(
+            "subscription_data[trial_end]",
+            "trial_end must be at least 48 hours and at most 730 days in the future.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +102,7 @@ async fn create(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &body, &sim, |state, ctx| {
         let form: CreateSession = decode(&body)?;
         let (customer, price, success_url) = validated(state, &form)?;
+        validated_trial(&form.subscription_data, ctx.now)?;
         let expires_at = form.expires_at.unwrap_or(ctx.now + DEFAULT_LIFETIME_SECS);
         if !(ctx.now + 1800..=ctx.now + DEFAULT_LIFETIME_SECS).contains(&expires_at) {
             return Err(ApiError::invalid_param("expires_at", "expires_at must be between 30 minutes and 24 hours from now."));
@@ -91,13 +114,15 @@ async fn create(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpResponse {
             price,
             client_reference_id: form.client_reference_id,
             metadata: form.metadata,
-            subscription_metadata: form.subscription_data.metadata,
+            subscription_metadata: form.subscription_data.metadata.clone(),
             success_url,
             cancel_url: form.cancel_url,
             expires_at,
             status: SessionStatus::Open,
             subscription: None,
             invoice: None,
+            trial_period_days: form.subscription_data.trial_period_days,
+            trial_end: form.subscription_data.trial_end,
         };
         let object = render::checkout_session(state, &session)?;
         state.sessions.insert(session.id.clone(), session);
@@ -121,104 +146,11 @@ struct CompleteSession {
     card: Option<String>,
 }
 
-/// The first invoice of a new subscription, paid at checkout with the card given there (whose
-/// authentication, if any, Checkout's page has done).
-fn first_invoice(state: &mut State, sub: &Subscription, currency: &str, amount: i64, now: i64) -> Invoice {
-    let mut invoice = crate::billing_cycle::period_invoice(sub, currency, amount, now, "subscription_create");
-    invoice.status = InvoiceStatus::Open;
-    crate::billing_cycle::collect::collect_by(state, &mut invoice, now, Some(CardOutcome::Succeeds));
-    invoice
-}
-
-/// The card a session is completed with; cards that cannot pay are refused on the form, as
-/// Checkout shows a decline to the customer and keeps the session open.
-fn card(raw: Option<&str>) -> Result<CardOutcome, ApiError> {
-    let raw = raw.unwrap_or("4242424242424242");
-    match CardOutcome::from_number(raw) {
-        Some(CardOutcome::Declines) => Err(ApiError::card_declined("insufficient_funds", "Your card has insufficient funds.")),
-        Some(CardOutcome::AttachesThenFails) => Err(ApiError::card_declined("generic_decline", "Your card was declined.")),
-        Some(outcome @ (CardOutcome::Succeeds | CardOutcome::RequiresAuthentication)) => Ok(outcome),
-        None => Err(ApiError::invalid_param(
-            "card",
-            "The simulator knows the test cards 4242424242424242, 4000000000000341, 4000000000009995 and 4000002760003184.",
-        )),
-    }
-}
-
-/// The events of a first payment, in Stripe's order: the subscription created incomplete, its
-/// invoice created, finalized and paid, then the subscription active.
-fn emit_first_payment(state: &mut State, sub: &mut Subscription, invoice: &Invoice, now: i64) -> Result<(), ApiError> {
-    let stripe = crate::state::Cause::default();
-    let created = render::subscription(state, sub)?;
-    state.emit(&stripe, now, "customer.subscription.created", created, None);
-    let mut draft = invoice.clone();
-    draft.status = InvoiceStatus::Draft;
-    draft.paid_at = None;
-    draft.attempt_count = 0;
-    let rendered = render::invoice(state, &draft)?;
-    state.emit(&stripe, now, "invoice.created", rendered, None);
-    let paid = render::invoice(state, invoice)?;
-    for event_type in ["invoice.finalized", "invoice.paid", "invoice.payment_succeeded"] {
-        state.emit(&stripe, now, event_type, paid.clone(), None);
-    }
-    sub.status = SubStatus::Active;
-    state.subscriptions.insert(sub.id.clone(), sub.clone());
-    let active = render::subscription(state, sub)?;
-    state.emit(&stripe, now, "customer.subscription.updated", active, Some(json!({"status": "incomplete"})));
-    Ok(())
-}
-
-/// Completes an open session: subscription (incomplete), its first invoice paid, the
-/// subscription active, the session complete, each step with Stripe's event.
-fn complete_session(state: &mut State, ctx: &Ctx, id: &str, outcome: CardOutcome) -> Result<Value, ApiError> {
-    let session = state.sessions.get(id).cloned().ok_or_else(|| ApiError::missing("checkout.session", "id", id))?;
-    if session.status != SessionStatus::Open || session.expires_at <= ctx.now {
-        return Err(ApiError::state(format!("The checkout session {id} is not open.")));
-    }
-    let price = state.price(&session.price).cloned().ok_or_else(|| ApiError::internal("the session's price vanished"))?;
-    if let Some(customer) = state.customers.get_mut(&session.customer) {
-        customer.card = Some(outcome);
-    }
-    let mut sub = Subscription {
-        id: new_id("sub"),
-        created: ctx.now,
-        customer: session.customer.clone(),
-        item_id: new_id("si"),
-        price: price.id.clone(),
-        status: SubStatus::Incomplete,
-        period_start: ctx.now,
-        period_end: ctx.now + PERIOD_SECS,
-        cancel_at_period_end: false,
-        canceled_at: None,
-        ended_at: None,
-        latest_invoice: None,
-        metadata: session.subscription_metadata.clone(),
-        schedule: None,
-        pending_update: None,
-        pending_lines: Vec::new(),
-        trial_start: None,
-        trial_end: None,
-    };
-    let invoice = first_invoice(state, &sub, &price.currency, price.unit_amount, ctx.now);
-    sub.latest_invoice = Some(invoice.id.clone());
-    state.invoices.insert(invoice.id.clone(), invoice.clone());
-    state.subscriptions.insert(sub.id.clone(), sub.clone());
-    emit_first_payment(state, &mut sub, &invoice, ctx.now)?;
-    let mut done = session;
-    done.status = SessionStatus::Complete;
-    done.subscription = Some(sub.id.clone());
-    done.invoice = Some(invoice.id.clone());
-    state.sessions.insert(done.id.clone(), done.clone());
-    let object = render::checkout_session(state, &done)?;
-    state.emit(&crate::state::Cause::default(), ctx.now, "checkout.session.completed", object.clone(), None);
-    let redirect = done.success_url.replace("{CHECKOUT_SESSION_ID}", &done.id);
-    Ok(json!({"checkout_session": object, "redirect_url": redirect}))
-}
-
 async fn complete(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &body, &sim, |state, ctx| {
         let form: CompleteSession = decode(&body)?;
-        let outcome = card(form.card.as_deref())?;
-        complete_session(state, ctx, &id, outcome)
+        let outcome = checkout::card(form.card.as_deref())?;
+        let done = checkout::complete(state, ctx.now, &id, outcome)?;
+        Ok(json!({"checkout_session": render::checkout_session(state, &done)?, "redirect_url": checkout::redirect_url(&done)}))
     })
 }

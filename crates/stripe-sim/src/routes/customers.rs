@@ -11,7 +11,7 @@ use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{Customer, Metadata};
+use crate::state::{Customer, Metadata, PortalSession};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/customers", web::post().to(create))
@@ -63,13 +63,14 @@ async fn portal_session(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpRe
             ("id", json!(id)),
             ("customer", json!(customer)),
             ("created", json!(ctx.now)),
-            ("return_url", json!(form.return_url)),
+            ("return_url", json!(form.return_url.clone())),
             ("url", json!(format!("{}/p/session/{id}", state.base_url))),
             ("flow", json!(null)),
             ("configuration", json!("bpc_simulated_default")),
         ] {
             render::set(&mut object, key, value);
         }
+        state.portal_sessions.insert(id.clone(), PortalSession { id, customer, return_url: form.return_url });
         Ok(object)
     })
 }

@@ -8,8 +8,8 @@ mod invoices;
 mod payments;
 mod preview;
 mod schedules;
-mod subscriptions;
-mod test_clocks;
+pub mod subscriptions;
+pub mod test_clocks;
 mod webhook_endpoints;
 
 use actix_web::http::header::HeaderValue;

@@ -68,7 +68,7 @@ struct ItemChange {
     price: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct UpdateSubscription {
     cancel_at_period_end: Option<bool>,
     #[serde(default)]
@@ -145,6 +145,12 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
         sub = price_change::always_invoice(state, &ctx.cause, ctx.now, sub, &price, at, payment)?;
     }
     rendered(state, &sub, &form.expand)
+}
+
+/// `cancel_at_period_end` set or cleared as `POST /v1/subscriptions/{id}` does, with the same
+/// event; the hosted billing portal's cancel and renew buttons go through it.
+pub(crate) fn set_cancel_at_period_end(state: &mut State, ctx: &Ctx, id: &str, cancel: bool) -> Result<Value, ApiError> {
+    apply_update(state, ctx, id, &UpdateSubscription { cancel_at_period_end: Some(cancel), ..UpdateSubscription::default() })
 }
 
 async fn update(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {

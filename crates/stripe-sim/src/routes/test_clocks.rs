@@ -12,7 +12,7 @@ use super::handle;
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::server::Sim;
-use crate::state::CardOutcome;
+use crate::state::{CardOutcome, State};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/test_helpers/test_clocks", web::post().to(create))
@@ -33,7 +33,7 @@ struct ClockForm {
 }
 
 /// Moves the simulator's clock to `target` and runs what falls due; the past is refused.
-fn move_to(sim: &Sim, state: &mut crate::state::State, now: i64, target: i64) -> Result<(), ApiError> {
+fn move_to(sim: &Sim, state: &mut State, now: i64, target: i64) -> Result<(), ApiError> {
     if target < now {
         return Err(ApiError::invalid_param("frozen_time", "The clock can only move forward; frozen_time is before the current time."));
     }
@@ -71,19 +71,23 @@ struct CardForm {
     card: Option<String>,
 }
 
-/// Saves a test card as the customer's payment method for later charges. Decline cards cannot
-/// be attached, as on Stripe.
+/// Saves the test card `number` as customer `id`'s payment method for later charges. Decline
+/// cards cannot be attached, as on Stripe. The hosted billing portal switches cards through it.
+pub(crate) fn save_card(state: &mut State, id: &str, number: &str) -> Result<Value, ApiError> {
+    let outcome = match CardOutcome::from_number(number) {
+        Some(CardOutcome::Declines) => return Err(ApiError::card_declined("insufficient_funds", "Your card has insufficient funds.")),
+        Some(outcome @ (CardOutcome::Succeeds | CardOutcome::AttachesThenFails | CardOutcome::RequiresAuthentication)) => outcome,
+        None => return Err(ApiError::invalid_param("card", "The simulator does not know this test card.")),
+    };
+    let customer = state.customers.get_mut(id).ok_or_else(|| ApiError::missing("customer", "id", id))?;
+    customer.card = Some(outcome);
+    crate::render::customer(customer)
+}
+
 async fn set_card(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {
     handle(&req, &body, &sim, |state, _| {
         let form: CardForm = decode(&body)?;
         let number = form.card.ok_or_else(|| ApiError::invalid_param("card", "Missing required param: card."))?;
-        let outcome = match CardOutcome::from_number(&number) {
-            Some(CardOutcome::Declines) => return Err(ApiError::card_declined("insufficient_funds", "Your card has insufficient funds.")),
-            Some(outcome @ (CardOutcome::Succeeds | CardOutcome::AttachesThenFails | CardOutcome::RequiresAuthentication)) => outcome,
-            None => return Err(ApiError::invalid_param("card", "The simulator does not know this test card.")),
-        };
-        let customer = state.customers.get_mut(id.as_str()).ok_or_else(|| ApiError::missing("customer", "id", &id))?;
-        customer.card = Some(outcome);
-        crate::render::customer(customer)
+        save_card(state, &id, &number)
     })
 }
