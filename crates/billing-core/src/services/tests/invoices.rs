@@ -1,3 +1,5 @@
+//! Listing the organization's invoices: drafts left out, the limit clamped, Stripe not asked without a customer.
+
 use super::*;
 use crate::invoice::{InvoiceStatus, InvoiceSummary};
 use crate::ports::PaymentError;
