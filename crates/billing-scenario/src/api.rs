@@ -56,7 +56,7 @@ impl ServerApi {
     pub async fn subscription(&self) -> Result<Snapshot, ScenarioError> {
         let what = "GET /api/billing/subscription";
         let value = self.call(what, reqwest::Method::GET, "/api/billing/subscription", None).await?;
-        serde_json::from_value(value.clone()).map_err(|_| ScenarioError::NotJson { what: what.into(), body: value.to_string() })
+        serde_json::from_value(value).map_err(|source| ScenarioError::Shape { what: what.into(), source })
     }
 
     /// `POST /api/billing/checkout` for `plan`; answers the session id.

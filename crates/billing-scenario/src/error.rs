@@ -16,6 +16,13 @@ pub enum ScenarioError {
     /// A success answer that is not JSON.
     #[error("{what} answered something that is not JSON: {body}")]
     NotJson { what: String, body: String },
+    /// A JSON answer of another shape than the step reads.
+    #[error("{what} answered JSON of an unexpected shape: {source}")]
+    Shape {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
     /// An answer lacked a field the step needs.
     #[error("{what}: the answer has no {field}")]
     Missing { what: String, field: &'static str },

@@ -156,7 +156,11 @@ impl Lifecycle {
         Ok(step("Advance past the period end", None, state))
     }
 
-    fn customer(&self) -> Result<&str, ScenarioError> {
+    /// The organization's Stripe customer, known once it subscribed.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Missing`] before [`Lifecycle::subscribe`].
+    pub fn customer(&self) -> Result<&str, ScenarioError> {
         self.customer.as_deref().ok_or_else(|| ScenarioError::missing("the lifecycle", "customer (subscribe first)"))
     }
 

@@ -4,6 +4,7 @@
 use billing_scenario::{DeliveryFaults, ScenarioError};
 use billing_server::auth::Role;
 use chrono::Duration;
+use serde_json::{json, Value};
 
 use crate::harness::Server;
 
@@ -23,10 +24,13 @@ async fn a_whole_lifecycle_plays_out_through_signed_webhooks_and_the_test_clock(
     assert_eq!(steps[5].state.status, "active");
     assert!(steps[6].state.cancel_at_period_end && steps[6].state.plan == "solo", "features stay until the period end");
     assert_eq!(steps[7].state.status, "canceled");
+    server.wait_until_every_event_is_applied().await;
+    assert_eq!(server.metric("billing_webhooks_received_total", "customer.subscription.deleted").await, 1, "Stripe's deletion arrived");
+    assert_eq!(lifecycle.api.subscription().await.unwrap(), steps[7].state, "nothing applied later moved the state back");
 }
 
 #[tokio::test]
-async fn ec6_an_upgrade_at_half_period_charges_the_prorated_difference_once_despite_duplicates() {
+async fn ec6_an_upgrade_at_half_period_is_charged_once_in_one_paid_invoice_whatever_the_duplicated_webhooks() {
     let server = Server::start();
     let mut lifecycle = server.lifecycle("org_e2e_upgrade");
     let subscribed = lifecycle.subscribe("team").await.unwrap().state;
@@ -36,13 +40,21 @@ async fn ec6_an_upgrade_at_half_period_charges_the_prorated_difference_once_desp
 
     let quote = lifecycle.api.proration("enterprise").await.unwrap();
     lifecycle.api.change_plan("enterprise", Some(&quote.quote)).await.unwrap();
+    server.wait_until_every_event_is_applied().await;
 
     // Team to Enterprise is 400.00 a period more; half a period is 200.00, less the seconds
     // the wall clock ran since the advance.
     assert!((19_990..=20_000).contains(&quote.charge_now.amount), "{:?}", quote.charge_now);
-    let upgraded = lifecycle.api.wait_until("enterprise", |s| s.plan == "enterprise").await.unwrap();
-    assert_eq!(upgraded.status, "active");
     assert_eq!(quote.next_invoice.amount, 49_900);
+    let customer = lifecycle.customer().unwrap();
+    let invoices = server.sim.get_json(&format!("/v1/invoices?customer={customer}&limit=100")).await.unwrap();
+    let updates: Vec<&Value> =
+        invoices["data"].as_array().unwrap().iter().filter(|i| i["billing_reason"] == "subscription_update").collect();
+    assert_eq!(updates.len(), 1, "one proration invoice: {invoices}");
+    assert_eq!((&updates[0]["status"], &updates[0]["amount_paid"]), (&json!("paid"), &json!(quote.charge_now.amount)));
+    let upgraded = lifecycle.api.subscription().await.unwrap();
+    assert_eq!((upgraded.plan.as_str(), upgraded.status.as_str()), ("enterprise", "active"));
+    assert_eq!(upgraded.last_payment.map(|p| p.amount), Some(quote.charge_now.amount), "the server recorded the quoted payment");
 }
 
 #[tokio::test]
@@ -50,15 +62,18 @@ async fn ec2_a_failed_renewal_keeps_the_paid_plan_for_seven_days_of_grace() {
     let server = Server::start();
     let mut lifecycle = server.lifecycle("org_e2e_grace");
     lifecycle.subscribe("team").await.unwrap();
+    server.sim.faults(DeliveryFaults { duplicate: true, reorder: true, ..DeliveryFaults::default() }).await.unwrap();
 
     let failed = lifecycle.card_starts_failing().await.unwrap().state;
+    server.wait_until_every_event_is_applied().await;
 
     assert_eq!(failed.plan, "team", "paid features stay during grace");
-    let payment = failed.failed_payment.unwrap();
+    let payment = failed.failed_payment.clone().unwrap();
     assert_eq!(payment.amount, 9_900);
     let grace = failed.grace_until.unwrap() - payment.at;
     assert!(grace > Duration::days(7) - Duration::minutes(5) && grace <= Duration::days(7) + Duration::hours(2), "{grace}");
     assert!(failed.notices.iter().any(|n| n.kind == "payment_failed"), "{:?}", failed.notices);
+    assert_eq!(lifecycle.api.subscription().await.unwrap(), failed, "the duplicated, reordered events settled on past due");
 }
 
 #[tokio::test]
