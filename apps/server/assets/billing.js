@@ -98,6 +98,10 @@
         return make('danger', 'Payment failed', text, [invoiceLink(failedPayment.hosted_invoice_url), updatePayment]);
       }
       case 'features_suspended':
+        // A trial that ended without a payment method pauses the subscription: nothing is overdue.
+        if (notice.status === 'paused') {
+          return make('warning', 'Your subscription is paused', 'Your trial ended without a payment method, so paid features are off until the subscription resumes. Add a payment method, and contact support to resume it.', [updatePayment]);
+        }
         return make('danger', 'Paid features are suspended', 'Your payment is overdue. Update your payment method to restore them.', [
           invoiceLink(failedPayment.hosted_invoice_url),
           updatePayment,
