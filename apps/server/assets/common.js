@@ -5,7 +5,6 @@
 
 const Billing = (() => {
   const TOKEN_KEY = 'billing.token';
-  const appUrl = document.body.dataset.appUrl;
 
   // The host app hands the token over in the fragment, which browsers never send to servers.
   // It is kept for this tab only and taken out of the address bar once read, so it is not in
@@ -275,5 +274,5 @@ const Billing = (() => {
 
   const planName = (plans, id) => (plans.find((plan) => plan.id === id) || { name: id }).name;
 
-  return { api, ApiError, SessionExpired, appUrl, el, $, safeUrl, start, reload, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, statusBadge, planName };
+  return { api, ApiError, SessionExpired, el, $, safeUrl, start, reload, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, statusBadge, planName };
 })();
