@@ -87,6 +87,7 @@
   // EC-18: the checkout opened a few minutes ago is offered again.
   function offerOpenCheckout(url) {
     const href = safeUrl(url);
+    // goTop refuses an address that is not http(s) and says so.
     if (!href) return goTop(url);
     $('checkout-resume').href = href;
     openDialog($('checkout-dialog'), $('checkout-resume'));
