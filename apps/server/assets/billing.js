@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { api, el, $, toast, failed, busy, openPortal, openDialog, money, date, statusBadge, planName } = Billing;
+  const { api, el, $, safeUrl, reload, toast, failed, busy, openPortal, openDialog, money, date, statusBadge, planName } = Billing;
   const CONFIRM_WORD = 'CANCEL';
   let view = null;
 
@@ -46,14 +46,6 @@
     announce(outcome, view.plans);
   }
 
-  async function reload() {
-    try {
-      await load();
-    } catch (error) {
-      failed(error);
-    }
-  }
-
   function render() {
     const { billing, viewer, plans } = view;
     const plan = plans.find((p) => p.id === billing.plan);
@@ -79,7 +71,8 @@
   }
 
   function invoiceLink(url) {
-    return url ? el('a', { class: 'button secondary', href: url, target: '_blank', rel: 'noopener', text: 'View invoice' }) : null;
+    const href = safeUrl(url);
+    return href ? el('a', { class: 'button secondary', href, target: '_blank', rel: 'noopener', text: 'View invoice' }) : null;
   }
 
   function section(notice, kind, title, text, actions) {
@@ -105,6 +98,10 @@
         return make('danger', 'Payment failed', text, [invoiceLink(failedPayment.hosted_invoice_url), updatePayment]);
       }
       case 'features_suspended':
+        // A trial that ended without a payment method pauses the subscription: nothing is overdue.
+        if (notice.status === 'paused') {
+          return make('warning', 'Your subscription is paused', 'Your trial ended without a payment method, so paid features are off until the subscription resumes. Add a payment method, and contact support to resume it.', [updatePayment]);
+        }
         return make('danger', 'Paid features are suspended', 'Your payment is overdue. Update your payment method to restore them.', [
           invoiceLink(failedPayment.hosted_invoice_url),
           updatePayment,
@@ -177,9 +174,11 @@
     const rows = invoices.map((invoice) => {
       const [label, kind] = INVOICE_STATUS[invoice.status] || [invoice.status, ''];
       const name = invoice.number || invoice.id;
+      const view = safeUrl(invoice.hosted_invoice_url);
+      const pdf = safeUrl(invoice.invoice_pdf);
       const links = [
-        invoice.hosted_invoice_url ? el('a', { href: invoice.hosted_invoice_url, target: '_blank', rel: 'noopener', 'aria-label': `View invoice ${name}`, text: 'View' }) : null,
-        invoice.invoice_pdf ? el('a', { href: invoice.invoice_pdf, target: '_blank', rel: 'noopener', 'aria-label': `Download invoice ${name} as PDF`, text: 'PDF' }) : null,
+        view ? el('a', { href: view, target: '_blank', rel: 'noopener', 'aria-label': `View invoice ${name}`, text: 'View' }) : null,
+        pdf ? el('a', { href: pdf, target: '_blank', rel: 'noopener', 'aria-label': `Download invoice ${name} as PDF`, text: 'PDF' }) : null,
       ];
       return el('tr', {}, [
         el('td', { 'data-label': 'Date', text: date(invoice.created) }),

@@ -5,11 +5,12 @@
 
 const Billing = (() => {
   const TOKEN_KEY = 'billing.token';
-  const appUrl = document.body.dataset.appUrl;
 
   // The host app hands the token over in the fragment, which browsers never send to servers.
-  // It is kept for this tab only and taken out of the address bar at once, so it does not stay
-  // in history, bookmarks or screenshots.
+  // It is kept for this tab only and taken out of the address bar once read, so it is not in
+  // later bookmarks, shared links or screenshots. replaceState rewrites the current history
+  // entry, but a browser may already have recorded the address with the token (its history
+  // list, a session restore), so the protection is the token's short lifetime, not this.
   (function takeTokenFromFragment() {
     const fragment = new URLSearchParams(location.hash.slice(1));
     const token = fragment.get('token');
@@ -137,18 +138,37 @@ const Billing = (() => {
     $('expired-title').focus();
   }
 
+  // Every URL the API hands over passes here before it becomes a link or a navigation: only
+  // http(s) is let through, so a `javascript:` or `data:` URL can never run in this page.
+  function safeUrl(url) {
+    if (!url) return null;
+    try {
+      const parsed = new URL(String(url), location.href);
+      return ['https:', 'http:'].includes(parsed.protocol) ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // A short confirmation goes away by itself. A toast with a link to follow or an error to read
+  // stays until it is closed, since people need their own time for those (WCAG 2.2.1).
   function toast(message, kind, link) {
-    const close = el('button', { type: 'button', 'aria-label': 'Dismiss', text: 'Close' });
-    const text = el('p', { text: message + (link ? ' ' : '') }, link ? el('a', { href: link.href, target: link.target || '_blank', rel: 'noopener', text: link.text }) : null);
+    const close = el('button', { type: 'button', text: 'Close' });
+    const href = link && safeUrl(link.href);
+    const anchor = href ? el('a', { href, target: link.target || '_blank', rel: 'noopener', text: link.text }) : null;
+    const text = el('p', { text: message + (anchor ? ' ' : '') }, anchor);
     const node = el('div', { class: 'toast ' + (kind || 'info'), role: kind === 'error' ? 'alert' : null }, [text, close]);
     close.addEventListener('click', () => node.remove());
     $('toasts').append(node);
-    setTimeout(() => node.remove(), kind === 'error' ? 15000 : 10000);
+    if (!anchor && kind !== 'error') setTimeout(() => node.remove(), 10000);
     return node;
   }
 
+  let pageLoad = null;
+
   // Runs `load` and shows its outcome: the page, the expired state, or a readable failure.
   async function start(load) {
+    pageLoad = load;
     const run = async () => {
       show('loading');
       try {
@@ -172,6 +192,16 @@ const Billing = (() => {
     toast(error instanceof ApiError ? error.message : 'Something went wrong. Try again.', 'error');
   }
 
+  // Loads the page again after an action changed something. The page already shows, so a
+  // failure is reported like a failed action rather than replacing the page.
+  async function reload() {
+    try {
+      await pageLoad();
+    } catch (error) {
+      failed(error);
+    }
+  }
+
   // Disables `button` while `action` runs, so a second click cannot repeat it.
   async function busy(button, action) {
     if (button.getAttribute('aria-busy') === 'true') return;
@@ -188,10 +218,12 @@ const Billing = (() => {
   // Stripe's Checkout and Customer Portal refuse to load in frames, so they open at the top
   // level. A browser that refuses the navigation from a frame gets a link to click instead.
   function goTop(url, label) {
+    const href = safeUrl(url);
+    if (!href) return toast('The payment provider sent an address this page will not open. Contact support.', 'error');
     try {
-      window.top.location.assign(url);
+      window.top.location.assign(href);
     } catch (_) {
-      toast('Your browser blocked opening the page from this frame.', 'info', { href: url, target: '_top', text: label || 'Continue' });
+      toast('Your browser blocked opening the page from this frame.', 'info', { href, target: '_top', text: label || 'Continue' });
     }
   }
 
@@ -242,5 +274,5 @@ const Billing = (() => {
 
   const planName = (plans, id) => (plans.find((plan) => plan.id === id) || { name: id }).name;
 
-  return { api, ApiError, SessionExpired, appUrl, el, $, start, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, statusBadge, planName };
+  return { api, ApiError, SessionExpired, el, $, safeUrl, start, reload, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, statusBadge, planName };
 })();

@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { api, el, $, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, planName } = Billing;
+  const { api, el, $, safeUrl, reload, toast, failed, busy, goTop, openPortal, openDialog, money, date, statusLabel, planName } = Billing;
   let view = null;
   let change = null;
 
@@ -86,7 +86,10 @@
 
   // EC-18: the checkout opened a few minutes ago is offered again.
   function offerOpenCheckout(url) {
-    $('checkout-resume').href = url;
+    const href = safeUrl(url);
+    // goTop refuses an address that is not http(s) and says so.
+    if (!href) return goTop(url);
+    $('checkout-resume').href = href;
     openDialog($('checkout-dialog'), $('checkout-resume'));
   }
 
@@ -97,7 +100,9 @@
         const q = await api.post('/api/billing/proration', { plan: plan.id });
         change = { plan, quote: q };
         fillChangeDialog(plan, q);
-        openDialog($('change-dialog'), $('change-confirm'));
+        // Focus starts on the title, never on the button that charges, so a stray Enter or
+        // Space cannot confirm a change before it has been read.
+        openDialog($('change-dialog'), $('change-title'));
       } catch (error) {
         failed(error);
       }
@@ -127,9 +132,8 @@
       message += ' ' + error.body.exceeded.map((x) => `${x.limit.replace('_', ' ')}: ${x.used} used, ${x.allowed} allowed`).join('; ') + '.';
     }
     target.replaceChildren(message);
-    if (error.body && error.body.hosted_invoice_url) {
-      target.append(' ', el('a', { href: error.body.hosted_invoice_url, target: '_blank', rel: 'noopener', text: 'Pay the invoice' }));
-    }
+    const invoice = error.body && safeUrl(error.body.hosted_invoice_url);
+    if (invoice) target.append(' ', el('a', { href: invoice, target: '_blank', rel: 'noopener', text: 'Pay the invoice' }));
     target.hidden = false;
   }
 
@@ -139,14 +143,15 @@
       const { plan, quote: q } = change;
       try {
         await api.post('/api/billing/plan', { plan: plan.id, quote: q.quote });
-        $('change-dialog').close();
-        const done = q.direction === 'upgrade' ? `You're now on the ${plan.name} plan.` : `Your plan changes to ${plan.name} on ${date(q.effective_at)}.`;
-        toast(done, 'success');
-        await load();
       } catch (error) {
         if (error instanceof Billing.SessionExpired) return failed(error);
-        changeError(error);
+        return changeError(error);
       }
+      $('change-dialog').close();
+      const done = q.direction === 'upgrade' ? `You're now on the ${plan.name} plan.` : `Your plan changes to ${plan.name} on ${date(q.effective_at)}.`;
+      toast(done, 'success');
+      // The change is made; a failed reload must not be shown as a failed change.
+      await reload();
     });
   }
 

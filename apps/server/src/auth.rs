@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// What a user may do within their organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a user may do within their organization; tokens and the API name it in lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,

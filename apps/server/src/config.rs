@@ -139,9 +139,12 @@ fn bind_addr(value: Option<String>) -> Result<SocketAddr, ConfigError> {
     bind.parse().map_err(|_| ConfigError::invalid("BIND_ADDR", "expected HOST:PORT, e.g. 127.0.0.1:8080"))
 }
 
+/// `APP_BASE_URL` when it is not set.
+pub const DEFAULT_APP_BASE_URL: &str = "http://localhost:3000";
+
 /// `APP_BASE_URL`, checked and without a trailing slash, since paths are appended to it.
 fn app_base_url(value: Option<String>) -> Result<String, ConfigError> {
-    let url = value.unwrap_or_else(|| "http://localhost:3000".to_owned());
+    let url = value.unwrap_or_else(|| DEFAULT_APP_BASE_URL.to_owned());
     if !is_http(&url) {
         return Err(ConfigError::invalid("APP_BASE_URL", "must start with http:// or https://"));
     }

@@ -142,6 +142,11 @@ pub(crate) async fn launch(mut settings: Settings, cadence: Cadence) -> anyhow::
     settings.stripe_webhook_secrets = vec![secret];
     // The billing pages are the demo's user interface, so Checkout and the portal return to them.
     let public_url = settings.public_url.get_or_insert_with(|| base_url.clone()).clone();
+    // Without an app of its own, "Back to the app" would lead to a port nothing listens on; the
+    // demo's home is its billing page.
+    if settings.app_base_url == crate::config::DEFAULT_APP_BASE_URL {
+        settings.app_base_url = format!("{public_url}{}", crate::pages::BILLING_PATH);
+    }
     let clock = Arc::new(SimulatedClock::new(sim.clock.clone()));
     // A new organization each run: the store outlives the simulator, whose customers it names.
     let org = format!("org_demo_{}", random(8).to_lowercase());

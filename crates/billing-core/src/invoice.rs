@@ -20,8 +20,6 @@ pub enum InvoiceStatus {
 }
 
 impl InvoiceStatus {
-    pub const ALL: [InvoiceStatus; 5] = [Self::Draft, Self::Open, Self::Paid, Self::Uncollectible, Self::Void];
-
     /// Stripe's name of the status.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -31,11 +29,6 @@ impl InvoiceStatus {
             Self::Uncollectible => "uncollectible",
             Self::Void => "void",
         }
-    }
-
-    /// The status Stripe names `raw`.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -55,17 +48,4 @@ pub struct InvoiceSummary {
     pub hosted_invoice_url: Option<String>,
     /// The invoice as a PDF; `None` while a draft.
     pub invoice_pdf: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_status_reads_back_from_its_stripe_name() {
-        for status in InvoiceStatus::ALL {
-            assert_eq!(InvoiceStatus::parse(status.as_str()), Some(status));
-        }
-        assert_eq!(InvoiceStatus::parse("deleted"), None);
-    }
 }

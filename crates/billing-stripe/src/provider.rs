@@ -173,6 +173,6 @@ impl PaymentProvider for StripeClient {
 
     async fn list_invoices(&self, customer: &StripeCustomerId, limit: u32) -> Result<Vec<InvoiceSummary>, PaymentError> {
         let page = self.invoices_list(customer, limit).await?;
-        converted(page.data.iter().map(InvoiceSummary::try_from).collect())
+        converted(crate::invoices::summaries(&page.data))
     }
 }

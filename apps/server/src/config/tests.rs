@@ -221,19 +221,31 @@ fn the_pages_have_no_public_url_and_no_framing_site_unless_configured() {
     let s = with(|_| {}).unwrap();
     assert_eq!((s.public_url, s.pages_frame_ancestors.as_str()), (None, "'none'"));
     let s = with(|a| {
-        a.public_url = Some(" https://billing.example/base/ ".into());
+        a.public_url = Some(" https://billing.example:8443/ ".into());
         a.pages_frame_ancestors = Some(" 'self'   https://app.example https://*.app.example:8443 ".into());
     })
     .unwrap();
-    assert_eq!(s.public_url.as_deref(), Some("https://billing.example/base"));
+    assert_eq!(s.public_url.as_deref(), Some("https://billing.example:8443"));
     assert_eq!(s.pages_frame_ancestors, "'self' https://app.example https://*.app.example:8443");
 }
 
 #[test]
 fn a_public_url_or_frame_ancestors_that_could_break_out_are_refused_naming_the_variable() {
-    for bad in ["billing.example", "ftp://billing.example", "https://", "https://billing.example/?next=1"] {
+    let bad_urls = [
+        "billing.example",
+        "ftp://billing.example",
+        "https://",
+        "https://billing.example/?next=1",
+        "https://billing.example/#top",
+        "https://billing.example/base",
+        "https://billing.example/base/",
+        "https://user:pass@billing.example",
+        "https://user@billing.example",
+    ];
+    for bad in bad_urls {
         let err = with(|a| a.public_url = Some(bad.into())).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { var: "PUBLIC_URL", .. }), "{bad}: {err}");
+        assert!(err.to_string().contains("no path"), "{bad}: {err}");
     }
     for bad in
         ["https://app.example; script-src *", "https://a.example, https://b.example", "'none' https://app.example", "'unsafe-inline'"]

@@ -73,15 +73,25 @@ pub(super) fn trusted_proxies(list: Option<&str>) -> Result<Vec<IpNet>, ConfigEr
         .collect()
 }
 
-/// `PUBLIC_URL`: an http(s) URL without a trailing slash, since page paths are appended to it.
+/// `PUBLIC_URL`: the origin the pages are served from, as an http(s) URL without a path. The
+/// pages' links, assets and API calls are root-absolute (`/assets/…`, `/api/…`), so a server
+/// behind a path prefix would send people to pages that do not exist; credentials, a query or a
+/// fragment would be copied into every return URL given to Stripe.
 pub(super) fn public_url(value: Option<String>) -> Result<Option<String>, ConfigError> {
     let Some(url) = value else { return Ok(None) };
-    let parsed =
-        url::Url::parse(&url).ok().filter(|u| is_http(&url) && u.host().is_some() && u.query().is_none() && u.fragment().is_none());
-    if parsed.is_none() {
+    let origin_only = |u: &url::Url| {
+        u.host().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.fragment().is_none()
+    };
+    if !is_http(&url) || !url::Url::parse(&url).is_ok_and(|u| origin_only(&u)) {
         return Err(ConfigError::invalid(
             "PUBLIC_URL",
-            "must be an http:// or https:// URL without a query, e.g. https://billing.example.com",
+            "must be an http:// or https:// URL with no path, credentials, query or fragment, \
+             e.g. https://billing.example.com (the pages are served from the root)",
         ));
     }
     Ok(Some(url.trim_end_matches('/').to_owned()))

@@ -50,20 +50,14 @@ pub struct InvoicesResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ViewerDto {
     pub user_id: String,
-    /// `owner`, `admin` or `member`.
-    pub role: &'static str,
+    pub role: Role,
     /// Owners and admins may change billing; members only read.
     pub can_manage: bool,
 }
 
 impl From<&AuthUser> for ViewerDto {
     fn from(user: &AuthUser) -> Self {
-        let role = match user.role {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-        };
-        Self { user_id: user.user_id.clone(), role, can_manage: user.require_owner().is_ok() }
+        Self { user_id: user.user_id.clone(), role: user.role, can_manage: user.require_owner().is_ok() }
     }
 }
 

@@ -26,7 +26,7 @@ pub(super) fn page(settings: &PageSettings, title: &str, current: Current, scrip
                 script src=(assets::url("common.js")) defer {}
                 script src=(assets::url(script)) defer {}
             }
-            body data-app-url=(settings.app_url) {
+            body {
                 a.skip-link href="#main" { "Skip to content" }
                 (header(settings, current))
                 main #main tabindex="-1" {

@@ -41,7 +41,7 @@ impl PageSettings {
 /// connect to or submit to; `frame-ancestors` from `PAGES_FRAME_ANCESTORS`.
 pub fn content_security_policy(frame_ancestors: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }

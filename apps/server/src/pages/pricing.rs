@@ -24,7 +24,7 @@ pub(super) fn render(settings: &PageSettings) -> Markup {
 fn change_dialog() -> Markup {
     html! {
         dialog #change-dialog aria-labelledby="change-title" aria-describedby="change-explanation" {
-            h2 #change-title {}
+            h2 #change-title tabindex="-1" {}
             p #change-explanation {}
             dl.summary {
                 div { dt { "Charged now" } dd #change-now {} }

@@ -14,7 +14,7 @@ fn pages_carry_no_inline_script_style_or_handler() {
         assert_eq!(html.matches("<script src=\"/assets/").count(), scripts, "{name}: every script is a served file");
         assert!(!html.contains("<style") && !html.contains(" style="), "{name}: no inline style");
         assert!(!html.contains(" onclick=") && !html.contains("javascript:"), "{name}: no inline handler");
-        assert!(html.contains("data-app-url=\"https://app.example\""), "{name}");
+        assert_eq!(html.matches("href=\"https://app.example\" target=\"_top\"").count(), 2, "{name}: the way back to the app");
     }
 }
 
@@ -23,7 +23,7 @@ fn the_policy_allows_only_this_server_and_the_configured_framing_sites() {
     let csp = content_security_policy("https://app.example 'self'");
     assert!(csp.starts_with("default-src 'self'; script-src 'self'; style-src 'self';"), "{csp}");
     assert!(csp.ends_with("frame-ancestors https://app.example 'self'"), "{csp}");
-    assert!(!csp.contains("unsafe"), "{csp}");
+    assert!(!csp.contains("unsafe") && !csp.contains("data:"), "{csp}");
 }
 
 #[test]

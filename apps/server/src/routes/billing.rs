@@ -81,8 +81,9 @@ pub struct InvoicesQuery {
 #[get("/api/billing/invoices")]
 pub async fn invoices(state: web::Data<AppState>, user: AuthUser, query: web::Query<InvoicesQuery>) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(12);
-    if !(1..=billing_core::services::MAX_INVOICES).contains(&limit) {
-        return Err(ApiError::InvalidRequest("limit: expected 1 to 100".into()));
+    let max = billing_core::services::MAX_INVOICES;
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!("limit: expected 1 to {max}")));
     }
     let invoices = state.billing.invoices(&user.org, limit).await?;
     Ok(HttpResponse::Ok().json(InvoicesResponse { invoices: invoices.into_iter().map(Into::into).collect() }))

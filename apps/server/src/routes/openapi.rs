@@ -4,6 +4,7 @@ use actix_web::{get, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::Role;
 use crate::dto::{
     ChangePlanBody, CheckoutBody, CheckoutResponse, EntitlementsResponse, FailedPaymentDto, HealthDto, InvoiceDto, InvoicesResponse,
     LimitsDto, MoneyDto, NextChangeDto, NoticeDto, OrganizationDto, OrganizationResponse, OrganizationView, PaymentDto, PlanDto,
@@ -40,7 +41,7 @@ impl Modify for BearerAuth {
         ScheduledChangeDto, SubscriptionDto, TokenResponse, WebhookAck,
         ExceededLimitDto, FailedPaymentDto, PaymentDto, PlansResponse, PlanDto, PlanPriceDto, EntitlementsResponse, NextChangeDto,
         CheckoutBody, CheckoutResponse, PortalResponse, VerifySessionBody, ChangePlanBody, UsageBody, ProrationBody, ProrationResponse,
-        InvoiceDto, InvoicesResponse, OrganizationView, ViewerDto
+        InvoiceDto, InvoicesResponse, OrganizationView, ViewerDto, Role
     )),
     modifiers(&BearerAuth)
 )]

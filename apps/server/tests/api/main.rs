@@ -12,6 +12,7 @@ mod instances;
 mod invoices;
 mod notices;
 mod operations;
+mod pages;
 mod plans;
 mod portal;
 mod probes;

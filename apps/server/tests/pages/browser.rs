@@ -1,20 +1,31 @@
 //! A headless Chromium behind a chromedriver this test starts and stops: navigation, polling
-//! for elements and text with a deadline, and screenshots.
+//! for elements and text with a deadline, and screenshots. At most two browsers run at once.
 
 use std::future::Future;
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// How long a page may take to show what a test waits for.
 const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Browsers running at once. Each Chromium wants a core of its own while a page loads; on a
+/// two-core machine more of them make every deadline a race.
+static BROWSERS: Semaphore = Semaphore::const_new(2);
+
+/// Ports tried before giving up: another process may take the free port found for chromedriver
+/// before chromedriver binds it.
+const DRIVER_ATTEMPTS: usize = 5;
 
 /// A chromedriver child process, in a process group of its own so the browsers it started go
 /// with it when it is dropped, even after a failed assertion.
@@ -37,25 +48,51 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn start_driver() -> Driver {
-    let port = free_port();
-    let child = Command::new("chromedriver")
+/// Reads chromedriver's output to the end, answering once whether it is listening: it says
+/// "started successfully" then, and exits when its port was taken. Reading on keeps the pipe
+/// open, so chromedriver never writes into a closed one.
+fn watch_start(stdout: ChildStdout) -> mpsc::Receiver<bool> {
+    let (started, verdict) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("started successfully") {
+                let _ = started.send(true);
+            }
+        }
+        let _ = started.send(false);
+    });
+    verdict
+}
+
+/// A chromedriver listening on `port`, or `None` when it could not take the port.
+async fn try_driver(port: u16) -> Option<Driver> {
+    let mut child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
         .expect("chromedriver runs (apt-get install chromium chromium-driver)");
+    let verdict = watch_start(child.stdout.take().unwrap());
     let driver = Driver { child, port, _profile: tempfile::tempdir().unwrap() };
-    let status = format!("http://127.0.0.1:{port}/status");
     let started = Instant::now();
     while started.elapsed() < DEADLINE {
-        if reqwest::get(&status).await.is_ok_and(|r| r.status().is_success()) {
+        match verdict.try_recv() {
+            Ok(listening) => return listening.then_some(driver),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn start_driver() -> Driver {
+    for _ in 0..DRIVER_ATTEMPTS {
+        if let Some(driver) = try_driver(free_port()).await {
             return driver;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("chromedriver did not answer on port {port}");
+    panic!("chromedriver found no free port in {DRIVER_ATTEMPTS} attempts");
 }
 
 /// Chromium as root in a container: no sandbox, no GPU, nothing that calls out to the network.
@@ -77,17 +114,20 @@ pub struct Browser {
     pub client: Client,
     name: &'static str,
     _driver: Driver,
+    /// Dropped last, once the driver and its browser are gone.
+    _permit: SemaphorePermit<'static>,
 }
 
 impl Browser {
     pub async fn start(name: &'static str) -> Self {
+        let permit = BROWSERS.acquire().await.unwrap();
         let driver = start_driver().await;
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities(driver._profile.path()))
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
             .expect("a Chromium session starts");
-        Self { client, name, _driver: driver }
+        Self { client, name, _driver: driver, _permit: permit }
     }
 
     pub async fn open(&self, url: &str) {

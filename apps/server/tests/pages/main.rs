@@ -7,5 +7,6 @@ mod access;
 mod billing_states;
 mod browser;
 mod demo;
+mod feedback;
 mod plan_change;
 mod subscribe;

@@ -18,6 +18,8 @@ async fn an_upgrade_shows_the_prorated_charge_before_it_is_confirmed() {
 
     browser.click("article.plan[data-plan=\"team\"] button[data-action=\"upgrade\"]").await;
     let dialog = browser.shows("#change-dialog", "Upgrade to Team").await;
+    let focused = browser.client.active_element().await.unwrap().attr("id").await.unwrap();
+    assert_eq!(focused.as_deref(), Some("change-title"), "focus starts on the title, not on the button that charges");
     // The same quote, asked right after the page asked for it: the proration moves by a cent
     // only every few minutes.
     let (status, quote) = demo.api(reqwest::Method::POST, "/api/billing/proration", Some(json!({"plan": "team"}))).await;
@@ -33,6 +35,28 @@ async fn an_upgrade_shows_the_prorated_charge_before_it_is_confirmed() {
     browser.shows("article.plan[data-plan=\"team\"]", "Current Plan").await;
     demo.subscription_when("on team", |s| s["plan"] == "team").await;
     browser.screenshot("pricing-team").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_whose_page_then_fails_to_reload_reports_both() {
+    let demo = demo::start().await;
+    demo.buy("solo").await;
+    let browser = Browser::start("upgrade-reload-fails").await;
+    browser.open(&demo.page("/pricing", &demo.owner_token)).await;
+    browser.click("article.plan[data-plan=\"team\"] button[data-action=\"upgrade\"]").await;
+    browser.shows("#change-dialog", "Upgrade to Team").await;
+    // From now on the organization cannot be read, so the reload after the change fails.
+    let offline = "const fetchFromServer = window.fetch;
+        window.fetch = (path, init) => String(path).startsWith('/api/organization')
+            ? Promise.reject(new TypeError('offline'))
+            : fetchFromServer(path, init);";
+    browser.client.execute(offline, vec![]).await.unwrap();
+
+    browser.click("#change-confirm").await;
+    browser.shows("#toasts .toast.success", "You're now on the Team plan").await;
+    browser.shows("#toasts .toast.error", "could not be reached").await;
+    demo.subscription_when("on team", |s| s["plan"] == "team").await;
     browser.finish().await;
 }
 
