@@ -5,6 +5,7 @@ use billing_server::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::both_stores;
 use crate::helpers::*;
 use crate::stripe::*;
 
@@ -19,9 +20,10 @@ fn invoice_page() -> Value {
     json!({"object": "list", "url": "/v1/invoices", "has_more": false, "data": [draft, paid, open]})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_reads_the_customers_invoices_without_drafts_in_minor_units() {
-    let app = spawn_app(Store::Sqlite).await;
+both_stores!(a_member_reads_the_customers_invoices_without_drafts_in_minor_units, member_reads_invoices);
+
+async fn member_reads_invoices(store: Store) {
+    let app = spawn_app(store).await;
     subscribe(&app, "price_team_monthly", "team").await;
     mount(&app.stripe, "GET", "/v1/invoices", 200, invoice_page()).await;
 
