@@ -9,10 +9,14 @@ use crate::config::AfterRetries;
 use crate::error::ApiError;
 use crate::state::{Cause, Invoice, State, SubStatus};
 
-/// A retry that has fallen due.
+/// A retry that has fallen due; none for the invoice of a canceled subscription.
 pub fn retry(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::internal("a due invoice vanished"))?;
     invoice.next_payment_attempt = None;
+    if state.subscriptions.get(&invoice.subscription).is_none_or(|sub| sub.status == SubStatus::Canceled) {
+        state.invoices.insert(invoice.id.clone(), invoice);
+        return Ok(());
+    }
     attempt(state, &Cause::default(), invoice, at).map(|_| ())
 }
 
@@ -99,13 +103,14 @@ fn set_status(state: &mut State, cause: &Cause, id: &str, status: SubStatus, at:
     emit_subscription(state, cause, at, "customer.subscription.updated", &sub, Some(previous))
 }
 
+/// The end of dunning by cancellation; nothing for a subscription that has already ended.
 fn cancel_for_nonpayment(state: &mut State, cause: &Cause, id: &str, at: i64) -> Result<(), ApiError> {
     let Some(mut sub) = state.subscriptions.get(id).cloned() else {
         return Err(ApiError::internal("an invoice's subscription vanished"));
     };
-    sub.status = SubStatus::Canceled;
+    if sub.status == SubStatus::Canceled {
+        return Ok(());
+    }
     sub.canceled_at = Some(at);
-    sub.ended_at = Some(at);
-    emit_subscription(state, cause, at, "customer.subscription.deleted", &sub, None)?;
-    super::schedule::cancel_with(state, cause, &sub, at)
+    super::end_subscription(state, cause, sub, at).map(|_| ())
 }

@@ -136,14 +136,34 @@ pub(crate) fn emit_invoice(state: &mut State, cause: &Cause, at: i64, event_type
     Ok(())
 }
 
+/// Ends `sub` at `at`, by every path that cancels one: `canceled` with
+/// `customer.subscription.deleted`, its schedule canceled with it, and no automatic payment
+/// attempt left on its open invoices, as Stripe stops collecting them once a subscription is
+/// canceled. `canceled_at` is the caller's: the request's time, or that of the earlier request to
+/// cancel at the period end.
+pub(crate) fn end_subscription(state: &mut State, cause: &Cause, mut sub: Subscription, at: i64) -> Result<Subscription, ApiError> {
+    sub.status = SubStatus::Canceled;
+    sub.ended_at = Some(at);
+    stop_collection(state, &sub.id);
+    emit_subscription(state, cause, at, "customer.subscription.deleted", &sub, None)?;
+    schedule::cancel_with(state, cause, &sub, at)?;
+    Ok(sub)
+}
+
+/// Clears `next_payment_attempt` on the open invoices of subscription `id`: they stay open and
+/// payable by request, but nothing retries them.
+fn stop_collection(state: &mut State, id: &str) {
+    let open = state.invoices.values_mut().filter(|invoice| invoice.subscription == id && invoice.status == InvoiceStatus::Open);
+    for invoice in open {
+        invoice.next_payment_attempt = None;
+    }
+}
+
 /// The end of a period: a subscription set to cancel ends; any other renews.
 fn period_end(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     let mut sub = state.subscriptions.get(id).cloned().ok_or_else(|| ApiError::internal("a due subscription vanished"))?;
     if sub.cancel_at_period_end {
-        sub.status = SubStatus::Canceled;
-        sub.ended_at = Some(at);
-        emit_subscription(state, &Cause::default(), at, "customer.subscription.deleted", &sub, None)?;
-        return schedule::cancel_with(state, &Cause::default(), &sub, at);
+        return end_subscription(state, &Cause::default(), sub, at).map(|_| ());
     }
     if schedule::end_if_over(state, &mut sub, at)? {
         return Ok(());

@@ -215,11 +215,8 @@ async fn cancel(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>)
         let schedule = find_active(state, &id)?;
         let sub_id = schedule.subscription.clone().ok_or_else(|| ApiError::internal("an active schedule without a subscription"))?;
         let mut sub = state.subscriptions.get(&sub_id).cloned().ok_or_else(|| ApiError::internal("a schedule's subscription vanished"))?;
-        sub.status = SubStatus::Canceled;
         sub.canceled_at = Some(ctx.now);
-        sub.ended_at = Some(ctx.now);
-        crate::billing_cycle::emit_subscription(state, &ctx.cause, ctx.now, "customer.subscription.deleted", &sub, None)?;
-        crate::billing_cycle::schedule::cancel_with(state, &ctx.cause, &sub, ctx.now)?;
+        crate::billing_cycle::end_subscription(state, &ctx.cause, sub, ctx.now)?;
         render::schedule(state, &find(state, &id)?)
     })
 }

@@ -166,13 +166,8 @@ async fn cancel(req: HttpRequest, id: Path<String>, sim: Data<Sim>) -> HttpRespo
         if sub.status == SubStatus::Canceled {
             return Err(ApiError::state(format!("The subscription {} is already canceled.", sub.id)));
         }
-        sub.status = SubStatus::Canceled;
         sub.canceled_at = Some(ctx.now);
-        sub.ended_at = Some(ctx.now);
-        state.subscriptions.insert(sub.id.clone(), sub.clone());
-        let object = render::subscription(state, &sub)?;
-        state.emit(&ctx.cause, ctx.now, "customer.subscription.deleted", object.clone(), None);
-        crate::billing_cycle::schedule::cancel_with(state, &ctx.cause, &sub, ctx.now)?;
-        Ok(object)
+        let ended = crate::billing_cycle::end_subscription(state, &ctx.cause, sub, ctx.now)?;
+        render::subscription(state, &ended)
     })
 }
