@@ -144,11 +144,16 @@ async fn an_unpaid_pending_update_expires_after_23_hours_and_its_invoice_is_void
     assert_eq!(latest_invoice(&sim, &sub).await["status"], "void");
 }
 
-/// A raw `always_invoice` change to Enterprise with `payment_behavior`.
+/// A raw change to Enterprise with `proration_behavior` and `payment_behavior`.
 async fn raw_change(sim: &SimHandle, sub: &Value, behavior: &str, payment: Option<&str>) -> (u16, Value) {
+    change_to(sim, sub, "price_enterprise_monthly", behavior, payment).await
+}
+
+/// A raw change to `price` with `proration_behavior` and `payment_behavior`.
+async fn change_to(sim: &SimHandle, sub: &Value, price: &str, behavior: &str, payment: Option<&str>) -> (u16, Value) {
     let mut form = vec![
         ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
-        ("items[0][price]", "price_enterprise_monthly"),
+        ("items[0][price]", price),
         ("proration_behavior", behavior),
     ];
     if let Some(payment) = payment {
@@ -218,4 +223,81 @@ async fn an_unknown_proration_behavior_or_item_is_refused() {
         )
         .await;
     assert!(matches!(refused, Err(PaymentError::NotFound { .. })), "{refused:?}");
+}
+
+/// A Team subscription whose card then fails, with a change to Enterprise left pending; returns
+/// the subscription and the pending change's invoice id.
+async fn pending_upgrade(sim: &SimHandle, client: &billing_stripe::StripeClient) -> (Value, String) {
+    let (sub, _) = subscribed(sim, client, "4242424242424242").await;
+    set_card(sim, &sub["customer"], "4000000000000341").await;
+    let (status, pending) = raw_change(sim, &sub, "always_invoice", Some("pending_if_incomplete")).await;
+    assert_eq!((status, pending["pending_update"].is_object()), (200, true), "{pending}");
+    (sub, pending["latest_invoice"].as_str().unwrap().to_owned())
+}
+
+async fn invoice_status(sim: &SimHandle, id: &str) -> String {
+    get(sim, &format!("/v1/invoices/{id}")).await.1["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_second_pending_change_voids_the_first_ones_invoice_and_waits_for_its_own() {
+    let (sim, client) = start();
+    let (sub, first) = pending_upgrade(&sim, &client).await;
+    let before = common::world::events(&sim).await.len();
+
+    let (status, second) = raw_change(&sim, &sub, "always_invoice", Some("pending_if_incomplete")).await;
+    let after = events_since(&sim, before).await;
+
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(types(&after)[0], "invoice.voided");
+    assert_eq!(after[0]["data"]["object"]["id"], first.as_str());
+    assert_eq!(invoice_status(&sim, &first).await, "void");
+    assert_ne!(second["latest_invoice"], first.as_str());
+    assert_eq!(second["pending_update"]["subscription_items"][0]["price"]["id"], "price_enterprise_monthly");
+    assert_eq!(price_of(&second), "price_team_monthly");
+    let updated = after.last().unwrap();
+    assert_eq!(
+        updated["data"]["previous_attributes"]["pending_update"]["subscription_items"][0]["price"]["id"],
+        "price_enterprise_monthly"
+    );
+}
+
+#[tokio::test]
+async fn a_paid_change_while_another_is_pending_clears_the_pending_update_and_voids_its_invoice() {
+    let (sim, client) = start();
+    let (sub, first) = pending_upgrade(&sim, &client).await;
+    set_card(&sim, &sub["customer"], "4242424242424242").await;
+
+    let (status, changed) = change_to(&sim, &sub, "price_solo_monthly", "always_invoice", Some("pending_if_incomplete")).await;
+
+    assert_eq!((status, price_of(&changed)), (200, "price_solo_monthly"), "{changed}");
+    assert_eq!(changed["pending_update"], Value::Null);
+    assert_eq!(invoice_status(&sim, &first).await, "void");
+}
+
+#[tokio::test]
+async fn a_change_without_an_invoice_also_drops_the_pending_one() {
+    let (sim, client) = start();
+    let (sub, first) = pending_upgrade(&sim, &client).await;
+
+    let (status, changed) = change_to(&sim, &sub, "price_solo_monthly", "none", None).await;
+
+    assert_eq!((status, price_of(&changed)), (200, "price_solo_monthly"), "{changed}");
+    assert_eq!(changed["pending_update"], Value::Null);
+    assert_eq!(invoice_status(&sim, &first).await, "void");
+}
+
+#[tokio::test]
+async fn voiding_the_invoice_of_a_pending_update_drops_the_update() {
+    let (sim, client) = start();
+    let (sub, first) = pending_upgrade(&sim, &client).await;
+    let before = common::world::events(&sim).await.len();
+
+    let (status, voided) = post(&sim, &format!("/v1/invoices/{first}/void"), &[], None).await;
+    let after = events_since(&sim, before).await;
+
+    assert_eq!((status, voided["status"].as_str()), (200, Some("void")), "{voided}");
+    assert_eq!(types(&after), ["invoice.voided", "customer.subscription.updated"]);
+    let now = reread(&sim, &sub).await;
+    assert_eq!((now["pending_update"].clone(), price_of(&now)), (Value::Null, "price_team_monthly"));
 }

@@ -2,7 +2,7 @@
 //! (`proration_behavior=always_invoice`), the pending updates of
 //! `payment_behavior=pending_if_incomplete`, and their application once paid.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::charge;
 use super::collect::{collect, Collected};
@@ -70,7 +70,8 @@ fn update_invoice(state: &State, sub: &mut Subscription, lines: Vec<InvoiceLine>
 }
 
 /// An `always_invoice` change: the invoice is created, finalized and charged now. Paid (or
-/// nothing to pay), the price switches; otherwise `payment` decides.
+/// nothing to pay), the price switches; otherwise `payment` decides. A pending update is
+/// dropped first, its invoice voided.
 pub fn always_invoice(
     state: &mut State,
     cause: &Cause,
@@ -88,29 +89,31 @@ pub fn always_invoice(
             return Err(error);
         }
     }
+    let mut previous = drop_pending(state, cause, &mut sub, now)?;
     finalize(state, cause, &mut invoice, now)?;
     let collected = collect(state, &mut invoice, now);
     sub.latest_invoice = Some(invoice.id.clone());
+    previous.insert("latest_invoice".into(), json!(previous_invoice));
     let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
     match (collected, payment) {
         (Collected::Paid, _) => {
             emit_invoice(state, cause, now, "invoice.paid", &invoice)?;
             emit_invoice(state, cause, now, "invoice.payment_succeeded", &invoice)?;
             sub.price = price.to_owned();
-            let previous = json!({"items": previous_items, "latest_invoice": previous_invoice});
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+            previous.insert("items".into(), json!(previous_items));
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
         }
         (_, PaymentBehavior::Pending) => {
             charge::emit_failure(state, cause, &invoice, now, collected)?;
             sub.pending_update =
                 Some(PendingUpdate { price: price.to_owned(), expires_at: now + PENDING_LIFETIME_SECS, invoice: invoice.id.clone() });
-            let previous = json!({"latest_invoice": previous_invoice, "pending_update": null});
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+            previous.entry("pending_update").or_insert(Value::Null);
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
         }
         _ => {
             sub.price = price.to_owned();
-            let previous = json!({"items": previous_items, "latest_invoice": previous_invoice});
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(previous))?;
+            previous.insert("items".into(), json!(previous_items));
+            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
             charge::failed(state, cause, invoice, now, collected == Collected::NeedsAction)?;
         }
     }
@@ -143,26 +146,55 @@ pub fn apply_pending(state: &mut State, cause: &Cause, id: &str, invoice: &str, 
 /// A pending update past its `expires_at`: discarded, its invoice voided.
 pub fn expire_pending(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     let stripe = Cause::default();
-    let Some(mut sub) = state.subscriptions.get(id).cloned() else {
+    let Some(mut sub) = state.subscriptions.get(id).cloned().filter(|sub| sub.pending_update.is_some()) else {
         return Ok(());
     };
-    let Some(pending) = sub.pending_update.take() else {
-        return Ok(());
-    };
-    if let Some(mut invoice) = state.invoices.get(&pending.invoice).cloned().filter(|i| i.status == InvoiceStatus::Open) {
-        invoice.status = InvoiceStatus::Void;
-        invoice.next_payment_attempt = None;
-        cancel_intent(state, &invoice);
-        emit_invoice(state, &stripe, at, "invoice.voided", &invoice)?;
-    }
-    let before: Value = render::subscription(state, state.subscriptions.get(id).unwrap_or(&sub))?;
+    let previous = drop_pending(state, &stripe, &mut sub, at)?;
     emit_subscription(state, &stripe, at, "customer.subscription.pending_update_expired", &sub, None)?;
-    let previous = json!({"pending_update": before.get("pending_update")});
-    emit_subscription(state, &stripe, at, "customer.subscription.updated", &sub, Some(previous))
+    emit_subscription(state, &stripe, at, "customer.subscription.updated", &sub, Some(Value::Object(previous)))
+}
+
+/// Drops the pending update of `sub` (changed here, stored by the caller), voiding its invoice
+/// while open, so that no earlier change stays payable once another replaces it. Returns the
+/// `previous_attributes` of the drop, empty when nothing was pending.
+pub fn drop_pending(state: &mut State, cause: &Cause, sub: &mut Subscription, at: i64) -> Result<Map<String, Value>, ApiError> {
+    let mut previous = Map::new();
+    if sub.pending_update.is_none() {
+        return Ok(previous);
+    }
+    let before = render::subscription(state, sub)?;
+    let Some(pending) = sub.pending_update.take() else {
+        return Ok(previous);
+    };
+    if let Some(invoice) = state.invoices.get(&pending.invoice).cloned().filter(|i| i.status == InvoiceStatus::Open) {
+        void(state, cause, invoice, at)?;
+    }
+    previous.insert("pending_update".into(), before["pending_update"].clone());
+    Ok(previous)
+}
+
+/// A pending update waiting for invoice `invoice`, which was voided by request, is dropped with
+/// `customer.subscription.updated`.
+pub fn forget_pending_of(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64) -> Result<(), ApiError> {
+    let waiting = |sub: &&Subscription| sub.pending_update.as_ref().is_some_and(|pending| pending.invoice == invoice.id);
+    let Some(mut sub) = state.subscriptions.get(&invoice.subscription).filter(waiting).cloned() else {
+        return Ok(());
+    };
+    let previous = drop_pending(state, cause, &mut sub, at)?;
+    emit_subscription(state, cause, at, "customer.subscription.updated", &sub, Some(Value::Object(previous)))
+}
+
+/// Voids an open invoice: no more attempts, its PaymentIntent canceled, `invoice.voided`.
+pub fn void(state: &mut State, cause: &Cause, mut invoice: Invoice, at: i64) -> Result<Invoice, ApiError> {
+    invoice.status = InvoiceStatus::Void;
+    invoice.next_payment_attempt = None;
+    cancel_intent(state, &invoice);
+    emit_invoice(state, cause, at, "invoice.voided", &invoice)?;
+    Ok(invoice)
 }
 
 /// The PaymentIntent of a voided invoice is canceled.
-pub fn cancel_intent(state: &mut State, invoice: &Invoice) {
+fn cancel_intent(state: &mut State, invoice: &Invoice) {
     if let Some(intent) = invoice.payment_intent.as_ref().and_then(|id| state.payment_intents.get_mut(id)) {
         intent.status = crate::payments::IntentStatus::Canceled;
     }

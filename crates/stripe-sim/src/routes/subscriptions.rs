@@ -132,6 +132,7 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
         }
     }
     if let Some(price) = price.clone().filter(|_| behavior != "always_invoice") {
+        previous.extend(price_change::drop_pending(state, &ctx.cause, &mut sub, ctx.now)?);
         if let Value::Object(changed) = set_price(state, &mut sub, price, behavior == "create_prorations", at)? {
             previous.extend(changed);
         }
