@@ -57,11 +57,13 @@ pub fn proration_lines(state: &State, sub: &Subscription, price: &str, at: i64) 
     Ok(vec![line(&sub.price, credit), line(price, charge)])
 }
 
-/// The `subscription_update` invoice of a change: pending proration lines first, then the two of
-/// this change.
-fn update_invoice(state: &State, sub: &mut Subscription, lines: Vec<InvoiceLine>, now: i64) -> Result<Invoice, ApiError> {
+/// The `subscription_update` invoice of moving `sub` to `price` at `at`: the pending proration
+/// lines (taken from `sub`) first, then the two of this change. The change and its preview both
+/// make their invoice here, so the preview shows what the change charges.
+pub(crate) fn change_invoice(state: &State, sub: &mut Subscription, price: &str, at: i64, now: i64) -> Result<Invoice, ApiError> {
     let currency =
         state.price(&sub.price).map(|p| p.currency.clone()).ok_or_else(|| ApiError::internal("the subscription's price vanished"))?;
+    let lines = proration_lines(state, sub, price, at)?;
     let mut all = std::mem::take(&mut sub.pending_lines);
     all.extend(lines);
     let mut invoice = super::period_invoice(sub, &currency, 0, now, "subscription_update");
@@ -82,8 +84,7 @@ pub fn always_invoice(
     payment: PaymentBehavior,
 ) -> Result<Subscription, ApiError> {
     let previous_invoice = sub.latest_invoice.clone();
-    let lines = proration_lines(state, &sub, price, at)?;
-    let mut invoice = update_invoice(state, &mut sub, lines, now)?;
+    let mut invoice = change_invoice(state, &mut sub, price, at, now)?;
     if payment == PaymentBehavior::Refuse {
         if let Some(error) = super::collect::foresee(state, &invoice).error() {
             return Err(error);
