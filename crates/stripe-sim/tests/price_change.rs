@@ -190,6 +190,27 @@ async fn error_if_incomplete_refuses_a_declined_change_with_402_and_changes_noth
 }
 
 #[tokio::test]
+async fn a_refused_change_does_not_keep_the_cancellation_asked_in_the_same_request() {
+    let (sim, client) = start();
+    let (sub, before) = subscribed(&sim, &client, "4242424242424242").await;
+    set_card(&sim, &sub["customer"], "4000000000000341").await;
+    let form = [
+        ("cancel_at_period_end", "true"),
+        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
+        ("items[0][price]", "price_enterprise_monthly"),
+        ("proration_behavior", "always_invoice"),
+        ("payment_behavior", "error_if_incomplete"),
+    ];
+
+    let (status, body) = post(&sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &form, None).await;
+
+    assert_eq!((status, body["error"]["code"].as_str()), (402, Some("card_declined")), "{body}");
+    assert!(events_since(&sim, before).await.is_empty());
+    let now = reread(&sim, &sub).await;
+    assert_eq!((now["cancel_at_period_end"].as_bool(), now["canceled_at"].clone()), (Some(false), Value::Null));
+}
+
+#[tokio::test]
 async fn create_prorations_switches_now_and_bills_the_proration_with_the_next_renewal() {
     let (sim, client) = start();
     let (sub, before) = subscribed(&sim, &client, "4242424242424242").await;

@@ -71,9 +71,19 @@ pub(crate) fn change_invoice(state: &State, sub: &mut Subscription, price: &str,
     Ok(invoice)
 }
 
+/// With `error_if_incomplete`, the 402 that a change of `sub` to `price` would meet, found
+/// before anything changes: the change's invoice is built on a copy and its payment foreseen.
+pub fn refusal(state: &State, sub: &Subscription, price: &str, at: i64, now: i64, payment: PaymentBehavior) -> Result<(), ApiError> {
+    if payment != PaymentBehavior::Refuse {
+        return Ok(());
+    }
+    let invoice = change_invoice(state, &mut sub.clone(), price, at, now)?;
+    super::collect::foresee(state, &invoice).error().map_or(Ok(()), Err)
+}
+
 /// An `always_invoice` change: the invoice is created, finalized and charged now. Paid (or
 /// nothing to pay), the price switches; otherwise `payment` decides. A pending update is
-/// dropped first, its invoice voided.
+/// dropped first, its invoice voided. The caller has checked [`refusal`] before any change.
 pub fn always_invoice(
     state: &mut State,
     cause: &Cause,
@@ -85,40 +95,63 @@ pub fn always_invoice(
 ) -> Result<Subscription, ApiError> {
     let previous_invoice = sub.latest_invoice.clone();
     let mut invoice = change_invoice(state, &mut sub, price, at, now)?;
-    if payment == PaymentBehavior::Refuse {
-        if let Some(error) = super::collect::foresee(state, &invoice).error() {
-            return Err(error);
-        }
-    }
     let mut previous = drop_pending(state, cause, &mut sub, now)?;
     finalize(state, cause, &mut invoice, now)?;
     let collected = collect(state, &mut invoice, now);
     sub.latest_invoice = Some(invoice.id.clone());
     previous.insert("latest_invoice".into(), json!(previous_invoice));
-    let previous_items = render::subscription(state, &sub)?.pointer("/items").cloned();
+    let change = Change { cause, now, price, previous };
     match (collected, payment) {
         (Collected::Paid, _) => {
             emit_invoice(state, cause, now, "invoice.paid", &invoice)?;
             emit_invoice(state, cause, now, "invoice.payment_succeeded", &invoice)?;
-            sub.price = price.to_owned();
-            previous.insert("items".into(), json!(previous_items));
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
+            switch(state, change, &mut sub)?;
         }
-        (_, PaymentBehavior::Pending) => {
-            charge::emit_failure(state, cause, &invoice, now, collected)?;
-            sub.pending_update =
-                Some(PendingUpdate { price: price.to_owned(), expires_at: now + PENDING_LIFETIME_SECS, invoice: invoice.id.clone() });
-            previous.entry("pending_update").or_insert(Value::Null);
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
+        (Collected::Failed(_) | Collected::NeedsAction, PaymentBehavior::Pending) => {
+            wait_for_payment(state, change, &mut sub, &invoice, collected)?;
         }
-        _ => {
-            sub.price = price.to_owned();
-            previous.insert("items".into(), json!(previous_items));
-            emit_subscription(state, cause, now, "customer.subscription.updated", &sub, Some(Value::Object(previous)))?;
+        (Collected::Failed(_) | Collected::NeedsAction, PaymentBehavior::Allow) => {
+            switch(state, change, &mut sub)?;
             charge::failed(state, cause, invoice, now, collected == Collected::NeedsAction)?;
+        }
+        (Collected::Failed(_) | Collected::NeedsAction, PaymentBehavior::Refuse) => {
+            return Err(ApiError::internal("a payment found to go through by the refusal check failed"));
         }
     }
     state.subscriptions.get(&sub.id).cloned().ok_or_else(|| ApiError::internal("the subscription vanished"))
+}
+
+/// An `always_invoice` change once its invoice is charged: who asked, when, for which price,
+/// and the `previous_attributes` gathered so far.
+struct Change<'a> {
+    cause: &'a Cause,
+    now: i64,
+    price: &'a str,
+    previous: Map<String, Value>,
+}
+
+/// The price switches, with `customer.subscription.updated` (`previous_attributes.items`).
+fn switch(state: &mut State, mut change: Change<'_>, sub: &mut Subscription) -> Result<(), ApiError> {
+    let previous_items = render::subscription(state, sub)?.pointer("/items").cloned();
+    change.previous.insert("items".into(), json!(previous_items));
+    sub.price = change.price.to_owned();
+    emit_subscription(state, change.cause, change.now, "customer.subscription.updated", sub, Some(Value::Object(change.previous)))
+}
+
+/// The price waits for the invoice's payment: the failure's events, then `pending_update` set
+/// with `customer.subscription.updated`.
+fn wait_for_payment(
+    state: &mut State,
+    mut change: Change<'_>,
+    sub: &mut Subscription,
+    invoice: &Invoice,
+    collected: Collected,
+) -> Result<(), ApiError> {
+    charge::emit_failure(state, change.cause, invoice, change.now, collected)?;
+    let expires_at = change.now + PENDING_LIFETIME_SECS;
+    sub.pending_update = Some(PendingUpdate { price: change.price.to_owned(), expires_at, invoice: invoice.id.clone() });
+    change.previous.entry("pending_update").or_insert(Value::Null);
+    emit_subscription(state, change.cause, change.now, "customer.subscription.updated", sub, Some(Value::Object(change.previous)))
 }
 
 /// `invoice.created`, then the invoice open with `invoice.finalized`.

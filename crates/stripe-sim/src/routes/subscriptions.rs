@@ -125,6 +125,10 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
     }
     let price = form.items.first().map(|change| new_price(state, &sub, change)).transpose()?;
     let at = form.proration_date.unwrap_or(ctx.now);
+    // A payment the request refuses to leave incomplete is checked before anything changes.
+    if let Some(price) = price.as_deref().filter(|_| behavior == "always_invoice") {
+        price_change::refusal(state, &sub, price, at, ctx.now, payment)?;
+    }
     let mut previous = serde_json::Map::new();
     if let Some(cancel) = form.cancel_at_period_end {
         if let Value::Object(changed) = set_cancel(&mut sub, cancel, ctx.now) {
