@@ -322,3 +322,31 @@ async fn voiding_the_invoice_of_a_pending_update_drops_the_update() {
     let now = reread(&sim, &sub).await;
     assert_eq!((now["pending_update"].clone(), price_of(&now)), (Value::Null, "price_team_monthly"));
 }
+
+#[tokio::test]
+async fn a_pending_update_made_near_the_period_end_expires_there_before_the_renewal() {
+    let (sim, client) = start();
+    let (sub, _) = subscribed(&sim, &client, "4242424242424242").await;
+    advance(&sim, 29 * DAY + 12 * 3600).await;
+    set_card(&sim, &sub["customer"], "4000000000000341").await;
+
+    let (status, pending) = raw_change(&sim, &sub, "always_invoice", Some("pending_if_incomplete")).await;
+    let before = common::world::events(&sim).await.len();
+    advance(&sim, DAY).await;
+    let after = events_since(&sim, before).await;
+
+    assert_eq!(status, 200, "{pending}");
+    let period_end = common::world::period_end(&sub);
+    assert_eq!(pending["pending_update"]["expires_at"].as_i64(), Some(period_end));
+    assert_eq!(
+        types(&after)[..4],
+        [
+            "invoice.voided",
+            "customer.subscription.pending_update_expired",
+            "customer.subscription.updated",
+            "customer.subscription.updated"
+        ]
+    );
+    assert_eq!(after[0]["created"].as_i64(), Some(period_end));
+    assert_eq!(common::world::period_start(&after[3]["data"]["object"]), period_end);
+}

@@ -68,9 +68,20 @@ impl Due {
             Self::PeriodEnd { at, .. } | Self::PendingExpiry { at, .. } | Self::TrialWillEnd { at, .. } | Self::Retry { at, .. } => *at,
         }
     }
+
+    /// Which of two pieces of work due at the same time runs first: a pending update that expires
+    /// with its period is discarded before the renewal, and retries come after renewals.
+    fn rank(&self) -> u8 {
+        match self {
+            Self::PendingExpiry { .. } => 0,
+            Self::PeriodEnd { .. } => 1,
+            Self::TrialWillEnd { .. } => 2,
+            Self::Retry { .. } => 3,
+        }
+    }
 }
 
-/// The earliest work due at or before `until`; period ends before retries due at the same time.
+/// The earliest work due at or before `until`; at the same time, in [`Due::rank`] order.
 fn next_due(state: &State, until: i64) -> Option<Due> {
     let period_ends = state
         .subscriptions
@@ -91,11 +102,7 @@ fn next_due(state: &State, until: i64) -> Option<Due> {
     let retries = state.invoices.values().filter_map(|invoice| {
         invoice.next_payment_attempt.filter(|at| *at <= until).map(|at| Due::Retry { at, invoice: invoice.id.clone() })
     });
-    period_ends
-        .chain(expiries)
-        .chain(trials)
-        .chain(retries)
-        .min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
+    period_ends.chain(expiries).chain(trials).chain(retries).min_by_key(|due| (due.at(), due.rank()))
 }
 
 /// Runs every piece of work due up to `until`, oldest first, each at its own time.

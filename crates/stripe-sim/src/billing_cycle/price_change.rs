@@ -11,9 +11,9 @@ use super::{emit_invoice, emit_subscription};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::render;
-use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, PendingUpdate, State, Subscription};
+use crate::state::{Cause, Invoice, InvoiceLine, InvoiceStatus, PendingUpdate, State, SubStatus, Subscription};
 
-/// How long Stripe keeps a pending update before discarding it: 23 hours.
+/// How long Stripe keeps a pending update before discarding it at most: 23 hours.
 pub const PENDING_LIFETIME_SECS: i64 = 23 * 3600;
 
 /// `payment_behavior` of a subscription update.
@@ -148,10 +148,17 @@ fn wait_for_payment(
     collected: Collected,
 ) -> Result<(), ApiError> {
     charge::emit_failure(state, change.cause, invoice, change.now, collected)?;
-    let expires_at = change.now + PENDING_LIFETIME_SECS;
+    let expires_at = pending_expiry(sub, change.now);
     sub.pending_update = Some(PendingUpdate { price: change.price.to_owned(), expires_at, invoice: invoice.id.clone() });
     change.previous.entry("pending_update").or_insert(Value::Null);
     emit_subscription(state, change.cause, change.now, "customer.subscription.updated", sub, Some(Value::Object(change.previous)))
+}
+
+/// When a pending update made at `now` expires: Stripe keeps it 23 hours, but never past the end
+/// of the current period or of a running trial.
+fn pending_expiry(sub: &Subscription, now: i64) -> i64 {
+    let trial_end = sub.trial_end.filter(|_| sub.status == SubStatus::Trialing);
+    [Some(sub.period_end), trial_end].into_iter().flatten().fold(now + PENDING_LIFETIME_SECS, i64::min)
 }
 
 /// `invoice.created`, then the invoice open with `invoice.finalized`.
@@ -231,5 +238,45 @@ pub fn void(state: &mut State, cause: &Cause, mut invoice: Invoice, at: i64) -> 
 fn cancel_intent(state: &mut State, invoice: &Invoice) {
     if let Some(intent) = invoice.payment_intent.as_ref().and_then(|id| state.payment_intents.get_mut(id)) {
         intent.status = crate::payments::IntentStatus::Canceled;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(status: SubStatus, period_end: i64, trial_end: Option<i64>) -> Subscription {
+        Subscription {
+            id: "sub_1".into(),
+            created: 0,
+            customer: "cus_1".into(),
+            item_id: "si_1".into(),
+            price: "price_team_monthly".into(),
+            status,
+            period_start: 0,
+            period_end,
+            cancel_at_period_end: false,
+            canceled_at: None,
+            ended_at: None,
+            latest_invoice: None,
+            metadata: crate::state::Metadata::new(),
+            schedule: None,
+            pending_update: None,
+            pending_lines: Vec::new(),
+            trial_start: None,
+            trial_end,
+            trial_will_end_sent: false,
+        }
+    }
+
+    #[test]
+    fn a_pending_update_lasts_23_hours_at_most_and_never_past_the_period_or_a_running_trial() {
+        let now = 1_000_000;
+        let far = now + 10 * 86_400;
+
+        assert_eq!(pending_expiry(&sub(SubStatus::Active, far, None), now), now + PENDING_LIFETIME_SECS);
+        assert_eq!(pending_expiry(&sub(SubStatus::Active, now + 3600, None), now), now + 3600);
+        assert_eq!(pending_expiry(&sub(SubStatus::Trialing, far, Some(now + 60)), now), now + 60);
+        assert_eq!(pending_expiry(&sub(SubStatus::Active, far, Some(now - 86_400)), now), now + PENDING_LIFETIME_SECS);
     }
 }
