@@ -119,3 +119,28 @@ async fn only_open_invoices_can_be_voided() {
     assert_eq!(types(&events_since(&sim, before).await), ["invoice.voided"], "no retry of a voided invoice");
     assert_eq!(reread(&sim, &sub).await["status"], "past_due");
 }
+
+#[tokio::test]
+async fn paying_an_older_invoice_keeps_the_subscription_past_due_while_a_newer_one_is_open() {
+    let (sim, client) = start();
+    let (sub, older) = past_due(&sim, &client).await;
+    let change = [
+        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
+        ("items[0][price]", "price_enterprise_monthly"),
+        ("proration_behavior", "always_invoice"),
+    ];
+    let (_, changed) = post(&sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &change, None).await;
+    let newer = changed["latest_invoice"].as_str().unwrap().to_owned();
+    set_card(&sim, &sub["customer"], "4242424242424242").await;
+    let before = common::world::events(&sim).await.len();
+
+    assert_eq!(pay(&sim, &older).await.0, 200);
+    let after_older = events_since(&sim, before).await;
+    let still = reread(&sim, &sub).await["status"].clone();
+    assert_eq!(pay(&sim, &newer).await.0, 200);
+
+    assert_ne!(newer, older);
+    assert_eq!(types(&after_older), ["invoice.paid", "invoice.payment_succeeded"]);
+    assert_eq!(still, "past_due");
+    assert_eq!(reread(&sim, &sub).await["status"], "active");
+}

@@ -7,7 +7,7 @@ use super::collect::{collect, Collected};
 use super::{emit_invoice, emit_subscription};
 use crate::config::AfterRetries;
 use crate::error::ApiError;
-use crate::state::{Cause, Invoice, State, SubStatus};
+use crate::state::{Cause, Invoice, InvoiceStatus, State, SubStatus};
 
 /// A retry that has fallen due; none for the invoice of a canceled subscription.
 pub fn retry(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
@@ -35,7 +35,7 @@ pub fn attempt(state: &mut State, cause: &Cause, mut invoice: Invoice, at: i64) 
 /// error after `invoice.payment_failed`; the automatic retries keep their schedule.
 pub fn pay(state: &mut State, cause: &Cause, id: &str, at: i64) -> Result<Invoice, ApiError> {
     let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
-    if invoice.status != crate::state::InvoiceStatus::Open {
+    if invoice.status != InvoiceStatus::Open {
         return Err(ApiError::state(format!("Invoice {id} is not open, so it cannot be paid.")).with_code("invoice_not_open"));
     }
     let collected = collect(state, &mut invoice, at);
@@ -57,12 +57,19 @@ pub fn emit_failure(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64
     Ok(())
 }
 
-/// The events of a paid invoice; a subscription that was behind is active again, and a change
-/// waiting for this invoice applies.
+/// The events of a paid invoice; a change waiting for this invoice applies, and a subscription
+/// that was behind is active again once it owes nothing newer: the paid invoice is its latest,
+/// or no other stays open.
 pub fn paid(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64) -> Result<(), ApiError> {
     emit_invoice(state, cause, at, "invoice.paid", invoice)?;
     emit_invoice(state, cause, at, "invoice.payment_succeeded", invoice)?;
     super::price_change::apply_pending(state, cause, &invoice.subscription, &invoice.id, at)?;
+    let latest = state.subscriptions.get(&invoice.subscription).is_some_and(|sub| sub.latest_invoice.as_ref() == Some(&invoice.id));
+    let others_open =
+        state.invoices.values().any(|other| other.subscription == invoice.subscription && other.status == InvoiceStatus::Open);
+    if !latest && others_open {
+        return Ok(());
+    }
     set_status(state, cause, &invoice.subscription, SubStatus::Active, at)
 }
 
