@@ -144,3 +144,18 @@ async fn paying_an_older_invoice_keeps_the_subscription_past_due_while_a_newer_o
     assert_eq!(still, "past_due");
     assert_eq!(reread(&sim, &sub).await["status"], "active");
 }
+
+#[tokio::test]
+async fn a_declined_charge_carries_the_error_code_as_failure_code_and_the_decline_code_apart() {
+    let (sim, client) = start();
+    let (_, invoice) = past_due(&sim, &client).await;
+
+    let expanded = get(&sim, &format!("/v1/invoices/{invoice}?expand[]=payments")).await.1;
+    let intent_id = expanded["payments"]["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
+    let intent = get(&sim, &format!("/v1/payment_intents/{intent_id}")).await.1;
+    let charge = get(&sim, &format!("/v1/charges/{}", intent["latest_charge"].as_str().unwrap())).await.1;
+
+    assert_eq!((charge["status"].as_str(), charge["failure_code"].as_str()), (Some("failed"), Some("card_declined")), "{charge}");
+    assert_eq!(charge["outcome"]["reason"], "generic_decline");
+    assert_eq!(intent["last_payment_error"]["decline_code"], "generic_decline");
+}
