@@ -1,7 +1,7 @@
 //! Checkout through billing-stripe's client: sessions, completion with test cards, the
+//! subscription it creates and the events it emits, in order.
 
 #![allow(clippy::unwrap_used)]
-//! subscription it creates and the events it emits, in order.
 
 mod common;
 
