@@ -1,7 +1,7 @@
 //! Checkout through billing-stripe's client: sessions, completion with test cards, the
+//! subscription it creates and the events it emits, in order.
 
 #![allow(clippy::unwrap_used)]
-//! subscription it creates and the events it emits, in order.
 
 mod common;
 
@@ -86,4 +86,31 @@ async fn cancel_at_period_end_sets_and_clears_and_cancel_now_ends_the_subscripti
     assert_eq!(ended.status, SubscriptionStatus::Canceled);
     let (status, again) = post(&sim, &format!("/v1/subscriptions/{id}"), &[("cancel_at_period_end", "true")], None).await;
     assert_eq!((status, again["error"]["type"].as_str()), (400, Some("invalid_request_error")));
+}
+
+#[tokio::test]
+async fn urls_the_customer_would_be_sent_to_must_be_http_or_https() {
+    let (sim, client) = start();
+    let customer = customer(&client).await;
+    let session = |success: &'static str, cancel: &'static str| {
+        [
+            ("mode", "subscription"),
+            ("customer", customer.as_str()),
+            ("line_items[0][price]", "price_team_monthly"),
+            ("success_url", success),
+            ("cancel_url", cancel),
+        ]
+    };
+
+    let (bad_success, success_body) =
+        post(&sim, "/v1/checkout/sessions", &session("javascript:alert(1)", "https://app.example/"), None).await;
+    let (bad_cancel, cancel_body) = post(&sim, "/v1/checkout/sessions", &session("https://app.example/", "/pricing"), None).await;
+    let (bad_return, return_body) =
+        post(&sim, "/v1/billing_portal/sessions", &[("customer", customer.as_str()), ("return_url", "data:text/html,hi")], None).await;
+    let (good, _) = post(&sim, "/v1/checkout/sessions", &session("http://127.0.0.1:8080/billing", "https://app.example/"), None).await;
+
+    assert_eq!((bad_success, success_body["error"]["param"].as_str()), (400, Some("success_url")), "{success_body}");
+    assert_eq!((bad_cancel, cancel_body["error"]["param"].as_str()), (400, Some("cancel_url")), "{cancel_body}");
+    assert_eq!((bad_return, return_body["error"]["param"].as_str()), (400, Some("return_url")), "{return_body}");
+    assert_eq!(good, 200);
 }

@@ -119,3 +119,43 @@ async fn only_open_invoices_can_be_voided() {
     assert_eq!(types(&events_since(&sim, before).await), ["invoice.voided"], "no retry of a voided invoice");
     assert_eq!(reread(&sim, &sub).await["status"], "past_due");
 }
+
+#[tokio::test]
+async fn paying_an_older_invoice_keeps_the_subscription_past_due_while_a_newer_one_is_open() {
+    let (sim, client) = start();
+    let (sub, older) = past_due(&sim, &client).await;
+    let change = [
+        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
+        ("items[0][price]", "price_enterprise_monthly"),
+        ("proration_behavior", "always_invoice"),
+    ];
+    let (_, changed) = post(&sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &change, None).await;
+    let newer = changed["latest_invoice"].as_str().unwrap().to_owned();
+    set_card(&sim, &sub["customer"], "4242424242424242").await;
+    let before = common::world::events(&sim).await.len();
+
+    assert_eq!(pay(&sim, &older).await.0, 200);
+    let after_older = events_since(&sim, before).await;
+    let still = reread(&sim, &sub).await["status"].clone();
+    assert_eq!(pay(&sim, &newer).await.0, 200);
+
+    assert_ne!(newer, older);
+    assert_eq!(types(&after_older), ["invoice.paid", "invoice.payment_succeeded"]);
+    assert_eq!(still, "past_due");
+    assert_eq!(reread(&sim, &sub).await["status"], "active");
+}
+
+#[tokio::test]
+async fn a_declined_charge_carries_the_error_code_as_failure_code_and_the_decline_code_apart() {
+    let (sim, client) = start();
+    let (_, invoice) = past_due(&sim, &client).await;
+
+    let expanded = get(&sim, &format!("/v1/invoices/{invoice}?expand[]=payments")).await.1;
+    let intent_id = expanded["payments"]["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
+    let intent = get(&sim, &format!("/v1/payment_intents/{intent_id}")).await.1;
+    let charge = get(&sim, &format!("/v1/charges/{}", intent["latest_charge"].as_str().unwrap())).await.1;
+
+    assert_eq!((charge["status"].as_str(), charge["failure_code"].as_str()), (Some("failed"), Some("card_declined")), "{charge}");
+    assert_eq!(charge["outcome"]["reason"], "generic_decline");
+    assert_eq!(intent["last_payment_error"]["decline_code"], "generic_decline");
+}

@@ -9,7 +9,7 @@ use billing_core::ports::{PaymentError, PaymentProvider, PriceChange};
 use billing_core::proration::immediate_charge;
 use billing_core::{Currency, Money, StripeChargeId, StripePriceId};
 use chrono::{DateTime, Duration, Utc};
-use common::world::{advance, events_since, period_start, price_of, reread, set_card, subscribed, types, DAY};
+use common::world::{advance, change_to, events_since, period_start, price_of, reread, set_card, subscribed, types, DAY};
 use common::{get, key, post, start};
 use serde_json::Value;
 use stripe_sim::SimHandle;
@@ -144,17 +144,9 @@ async fn an_unpaid_pending_update_expires_after_23_hours_and_its_invoice_is_void
     assert_eq!(latest_invoice(&sim, &sub).await["status"], "void");
 }
 
-/// A raw `always_invoice` change to Enterprise with `payment_behavior`.
+/// A raw change to Enterprise with `proration_behavior` and `payment_behavior`.
 async fn raw_change(sim: &SimHandle, sub: &Value, behavior: &str, payment: Option<&str>) -> (u16, Value) {
-    let mut form = vec![
-        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
-        ("items[0][price]", "price_enterprise_monthly"),
-        ("proration_behavior", behavior),
-    ];
-    if let Some(payment) = payment {
-        form.push(("payment_behavior", payment));
-    }
-    post(sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &form, None).await
+    change_to(sim, sub, "price_enterprise_monthly", behavior, payment).await
 }
 
 #[tokio::test]
@@ -182,6 +174,27 @@ async fn error_if_incomplete_refuses_a_declined_change_with_402_and_changes_noth
     assert_eq!((status, body["error"]["decline_code"].as_str()), (402, Some("generic_decline")));
     assert!(events_since(&sim, before).await.is_empty());
     assert_eq!(price_of(&reread(&sim, &sub).await), "price_team_monthly");
+}
+
+#[tokio::test]
+async fn a_refused_change_does_not_keep_the_cancellation_asked_in_the_same_request() {
+    let (sim, client) = start();
+    let (sub, before) = subscribed(&sim, &client, "4242424242424242").await;
+    set_card(&sim, &sub["customer"], "4000000000000341").await;
+    let form = [
+        ("cancel_at_period_end", "true"),
+        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
+        ("items[0][price]", "price_enterprise_monthly"),
+        ("proration_behavior", "always_invoice"),
+        ("payment_behavior", "error_if_incomplete"),
+    ];
+
+    let (status, body) = post(&sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &form, None).await;
+
+    assert_eq!((status, body["error"]["code"].as_str()), (402, Some("card_declined")), "{body}");
+    assert!(events_since(&sim, before).await.is_empty());
+    let now = reread(&sim, &sub).await;
+    assert_eq!((now["cancel_at_period_end"].as_bool(), now["canceled_at"].clone()), (Some(false), Value::Null));
 }
 
 #[tokio::test]

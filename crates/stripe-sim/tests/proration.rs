@@ -66,3 +66,44 @@ async fn a_preview_of_another_customers_subscription_or_an_unknown_price_is_refu
     let refused = client.preview_proration(&unknown).await;
     assert!(matches!(refused, Err(billing_core::ports::PaymentError::NotFound { .. })), "{refused:?}");
 }
+
+#[tokio::test]
+async fn a_preview_after_a_create_prorations_change_shows_what_the_next_change_then_charges() {
+    let (sim, client) = start();
+    let (change, period) = team_and_change(&sim, &client, "price_enterprise_monthly").await;
+    let sub = change.subscription.as_str();
+    let item = common::get(&sim, &format!("/v1/subscriptions/{sub}")).await.1["items"]["data"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/subscriptions/{sub}");
+    let at = (period.start() + chrono::Duration::days(10)).timestamp().to_string();
+    let first = [("items[0][id]", item.as_str()), ("items[0][price]", "price_enterprise_monthly"), ("proration_date", &at)];
+    assert_eq!(post(&sim, &path, &first, None).await.0, 200);
+    let later = (period.start() + chrono::Duration::days(20)).timestamp().to_string();
+    let preview_form = [
+        ("subscription", sub),
+        ("subscription_details[items][0][id]", item.as_str()),
+        ("subscription_details[items][0][price]", "price_team_monthly"),
+        ("subscription_details[proration_behavior]", "always_invoice"),
+        ("subscription_details[proration_date]", &later),
+    ];
+
+    let (status, preview) = post(&sim, "/v1/invoices/create_preview", &preview_form, None).await;
+    let second = [
+        ("items[0][id]", item.as_str()),
+        ("items[0][price]", "price_team_monthly"),
+        ("proration_behavior", "always_invoice"),
+        ("proration_date", &later),
+        ("expand[]", "latest_invoice"),
+    ];
+    let (changed, charged) = post(&sim, &path, &second, None).await;
+
+    assert_eq!((status, changed), (200, 200), "{preview} {charged}");
+    let invoice = &charged["latest_invoice"];
+    assert_eq!(preview["lines"]["data"].as_array().unwrap().len(), 4, "{preview}");
+    for field in ["total", "amount_due", "subtotal"] {
+        assert_eq!(preview[field], invoice[field], "{field}");
+    }
+    let amounts = |invoice: &serde_json::Value| -> Vec<i64> {
+        invoice["lines"]["data"].as_array().unwrap().iter().map(|line| line["amount"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(amounts(&preview), amounts(invoice));
+}

@@ -187,3 +187,34 @@ async fn a_schedule_in_its_second_phase_takes_new_phases_from_the_running_one() 
     assert_eq!(kept, 200, "{updated}");
     assert_eq!(updated["phases"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn phases_the_simulator_could_not_follow_are_refused_with_the_param_named() {
+    let (sim, client) = start();
+    let (sub, _) = subscribed(&sim, &client, "4242424242424242").await;
+    downgrade(&client, &sub).await;
+    let schedule = schedule_of(&sim, &sub).await;
+    let path = format!("/v1/subscription_schedules/{}", schedule["id"].as_str().unwrap());
+    let (end, early) = (period_end(&sub).to_string(), (period_end(&sub) - DAY).to_string());
+    let before = common::world::events(&sim).await.len();
+
+    let (other_price, price_body) =
+        post(&sim, &path, &[("phases[0][items][0][price]", "price_enterprise_monthly"), ("phases[0][end_date]", &end)], None).await;
+    let (mid_period, end_body) =
+        post(&sim, &path, &[("phases[0][items][0][price]", "price_team_monthly"), ("phases[0][end_date]", &early)], None).await;
+    let week = [
+        ("phases[0][items][0][price]", "price_team_monthly"),
+        ("phases[0][end_date]", end.as_str()),
+        ("phases[1][items][0][price]", "price_solo_monthly"),
+        ("phases[1][duration][interval]", "week"),
+        ("phases[2][items][0][price]", "price_team_monthly"),
+    ];
+    let (short, week_body) = post(&sim, &path, &week, None).await;
+
+    assert_eq!((other_price, price_body["error"]["param"].as_str()), (400, Some("phases[0][items][0][price]")), "{price_body}");
+    assert_eq!((mid_period, end_body["error"]["param"].as_str()), (400, Some("phases[0][end_date]")), "{end_body}");
+    assert_eq!((short, week_body["error"]["param"].as_str()), (400, Some("phases[1][duration]")), "{week_body}");
+    assert_eq!(price_body["error"]["type"], "invalid_request_error");
+    assert!(events_since(&sim, before).await.is_empty());
+    assert_eq!(schedule_of(&sim, &sub).await["phases"], schedule["phases"]);
+}

@@ -114,6 +114,26 @@ async fn a_past_due_subscription_whose_card_is_fixed_is_paid_on_the_next_retry_a
 }
 
 #[tokio::test]
+async fn a_past_due_subscription_canceled_now_is_never_retried_nor_canceled_again() {
+    let (sim, client) = start();
+    let (sub, _) = subscribed(&sim, &client, "4242424242424242").await;
+    set_card(&sim, &sub["customer"], "4000000000000341").await;
+    advance(&sim, RENEWAL).await;
+    let id = sub["id"].as_str().unwrap();
+    let deleted = reqwest::Client::new().delete(format!("{}/v1/subscriptions/{id}", sim.base_url)).bearer_auth(common::KEY).send().await;
+    assert_eq!(deleted.unwrap().status().as_u16(), 200);
+    let before = events(&sim).await.len();
+
+    advance(&sim, 8 * DAY).await;
+    let after = events(&sim).await.split_off(before);
+    let latest = get(&sim, &format!("/v1/subscriptions/{id}?expand[]=latest_invoice")).await.1["latest_invoice"].clone();
+
+    assert_eq!(types(&after), Vec::<&str>::new());
+    assert_eq!((latest["status"].as_str(), latest["next_payment_attempt"].clone()), (Some("open"), Value::Null));
+    assert_eq!(latest["attempt_count"], 1);
+}
+
+#[tokio::test]
 async fn a_subscription_set_to_cancel_at_period_end_ends_there_with_a_deleted_event() {
     let (sim, client) = start();
     let (sub, _) = subscribed(&sim, &client, "4242424242424242").await;

@@ -7,12 +7,16 @@ use super::collect::{collect, Collected};
 use super::{emit_invoice, emit_subscription};
 use crate::config::AfterRetries;
 use crate::error::ApiError;
-use crate::state::{Cause, Invoice, State, SubStatus};
+use crate::state::{Cause, Invoice, InvoiceStatus, State, SubStatus};
 
-/// A retry that has fallen due.
+/// A retry that has fallen due; none for the invoice of a canceled subscription.
 pub fn retry(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::internal("a due invoice vanished"))?;
     invoice.next_payment_attempt = None;
+    if state.subscriptions.get(&invoice.subscription).is_none_or(|sub| sub.status == SubStatus::Canceled) {
+        state.invoices.insert(invoice.id.clone(), invoice);
+        return Ok(());
+    }
     attempt(state, &Cause::default(), invoice, at).map(|_| ())
 }
 
@@ -31,7 +35,7 @@ pub fn attempt(state: &mut State, cause: &Cause, mut invoice: Invoice, at: i64) 
 /// error after `invoice.payment_failed`; the automatic retries keep their schedule.
 pub fn pay(state: &mut State, cause: &Cause, id: &str, at: i64) -> Result<Invoice, ApiError> {
     let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
-    if invoice.status != crate::state::InvoiceStatus::Open {
+    if invoice.status != InvoiceStatus::Open {
         return Err(ApiError::state(format!("Invoice {id} is not open, so it cannot be paid.")).with_code("invoice_not_open"));
     }
     let collected = collect(state, &mut invoice, at);
@@ -53,12 +57,19 @@ pub fn emit_failure(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64
     Ok(())
 }
 
-/// The events of a paid invoice; a subscription that was behind is active again, and a change
-/// waiting for this invoice applies.
+/// The events of a paid invoice; a change waiting for this invoice applies, and a subscription
+/// that was behind is active again once it owes nothing newer: the paid invoice is its latest,
+/// or no other stays open.
 pub fn paid(state: &mut State, cause: &Cause, invoice: &Invoice, at: i64) -> Result<(), ApiError> {
     emit_invoice(state, cause, at, "invoice.paid", invoice)?;
     emit_invoice(state, cause, at, "invoice.payment_succeeded", invoice)?;
     super::price_change::apply_pending(state, cause, &invoice.subscription, &invoice.id, at)?;
+    let latest = state.subscriptions.get(&invoice.subscription).is_some_and(|sub| sub.latest_invoice.as_ref() == Some(&invoice.id));
+    let others_open =
+        state.invoices.values().any(|other| other.subscription == invoice.subscription && other.status == InvoiceStatus::Open);
+    if !latest && others_open {
+        return Ok(());
+    }
     set_status(state, cause, &invoice.subscription, SubStatus::Active, at)
 }
 
@@ -99,13 +110,14 @@ fn set_status(state: &mut State, cause: &Cause, id: &str, status: SubStatus, at:
     emit_subscription(state, cause, at, "customer.subscription.updated", &sub, Some(previous))
 }
 
+/// The end of dunning by cancellation; nothing for a subscription that has already ended.
 fn cancel_for_nonpayment(state: &mut State, cause: &Cause, id: &str, at: i64) -> Result<(), ApiError> {
     let Some(mut sub) = state.subscriptions.get(id).cloned() else {
         return Err(ApiError::internal("an invoice's subscription vanished"));
     };
-    sub.status = SubStatus::Canceled;
+    if sub.status == SubStatus::Canceled {
+        return Ok(());
+    }
     sub.canceled_at = Some(at);
-    sub.ended_at = Some(at);
-    emit_subscription(state, cause, at, "customer.subscription.deleted", &sub, None)?;
-    super::schedule::cancel_with(state, cause, &sub, at)
+    super::end_subscription(state, cause, sub, at).map(|_| ())
 }

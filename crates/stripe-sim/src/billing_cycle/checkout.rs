@@ -103,6 +103,10 @@ pub fn complete(state: &mut State, now: i64, id: &str, outcome: CardOutcome) -> 
     if session.status != SessionStatus::Open || session.expires_at <= now {
         return Err(ApiError::state(format!("The checkout session {id} is not open.")));
     }
+    // Refused rather than started without the trial, so a customer promised one is never charged.
+    if session.trial_end.is_some_and(|end| end <= now) {
+        return Err(ApiError::invalid_param("subscription_data[trial_end]", "The session's trial_end has passed; it cannot start."));
+    }
     let price = state.price(&session.price).cloned().ok_or_else(|| ApiError::internal("the session's price vanished"))?;
     if let Some(customer) = state.customers.get_mut(&session.customer) {
         customer.card = Some(outcome);
@@ -127,4 +131,46 @@ pub fn complete(state: &mut State, now: i64, id: &str, outcome: CardOutcome) -> 
     let object = render::checkout_session(state, &done)?;
     state.emit(&Cause::default(), now, "checkout.session.completed", object, None);
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Customer, Metadata};
+
+    fn session(now: i64, trial_end: i64) -> CheckoutSession {
+        CheckoutSession {
+            id: "cs_test_1".into(),
+            created: now - 3600,
+            customer: "cus_1".into(),
+            price: "price_team_monthly".into(),
+            client_reference_id: None,
+            metadata: Metadata::new(),
+            subscription_metadata: Metadata::new(),
+            success_url: "https://app.example/".into(),
+            cancel_url: None,
+            expires_at: now + 3600,
+            status: SessionStatus::Open,
+            subscription: None,
+            invoice: None,
+            trial_period_days: None,
+            trial_end: Some(trial_end),
+        }
+    }
+
+    #[test]
+    fn a_session_whose_trial_end_has_passed_is_refused_and_stays_open() {
+        let now = 1_800_000_000;
+        let mut state = State::new(&crate::config::SimConfig::default());
+        let customer = Customer { id: "cus_1".into(), created: 0, email: None, metadata: Metadata::new(), card: None };
+        state.customers.insert(customer.id.clone(), customer);
+        state.sessions.insert("cs_test_1".into(), session(now, now));
+
+        let refused = complete(&mut state, now, "cs_test_1", CardOutcome::Succeeds).unwrap_err();
+
+        assert_eq!((refused.status, refused.param.as_deref()), (400, Some("subscription_data[trial_end]")));
+        assert!(state.subscriptions.is_empty() && state.events.is_empty());
+        state.sessions.insert("cs_test_1".into(), session(now, now + 86_400));
+        assert_eq!(complete(&mut state, now, "cs_test_1", CardOutcome::Succeeds).unwrap().status, SessionStatus::Complete);
+    }
 }

@@ -68,9 +68,20 @@ impl Due {
             Self::PeriodEnd { at, .. } | Self::PendingExpiry { at, .. } | Self::TrialWillEnd { at, .. } | Self::Retry { at, .. } => *at,
         }
     }
+
+    /// Which of two pieces of work due at the same time runs first: a pending update that expires
+    /// with its period is discarded before the renewal, and retries come after renewals.
+    fn rank(&self) -> u8 {
+        match self {
+            Self::PendingExpiry { .. } => 0,
+            Self::PeriodEnd { .. } => 1,
+            Self::TrialWillEnd { .. } => 2,
+            Self::Retry { .. } => 3,
+        }
+    }
 }
 
-/// The earliest work due at or before `until`; period ends before retries due at the same time.
+/// The earliest work due at or before `until`; at the same time, in [`Due::rank`] order.
 fn next_due(state: &State, until: i64) -> Option<Due> {
     let period_ends = state
         .subscriptions
@@ -91,11 +102,7 @@ fn next_due(state: &State, until: i64) -> Option<Due> {
     let retries = state.invoices.values().filter_map(|invoice| {
         invoice.next_payment_attempt.filter(|at| *at <= until).map(|at| Due::Retry { at, invoice: invoice.id.clone() })
     });
-    period_ends
-        .chain(expiries)
-        .chain(trials)
-        .chain(retries)
-        .min_by(|a, b| a.at().cmp(&b.at()).then(matches!(a, Due::Retry { .. }).cmp(&matches!(b, Due::Retry { .. }))))
+    period_ends.chain(expiries).chain(trials).chain(retries).min_by_key(|due| (due.at(), due.rank()))
 }
 
 /// Runs every piece of work due up to `until`, oldest first, each at its own time.
@@ -136,14 +143,34 @@ pub(crate) fn emit_invoice(state: &mut State, cause: &Cause, at: i64, event_type
     Ok(())
 }
 
+/// Ends `sub` at `at`, by every path that cancels one: `canceled` with
+/// `customer.subscription.deleted`, its schedule canceled with it, and no automatic payment
+/// attempt left on its open invoices, as Stripe stops collecting them once a subscription is
+/// canceled. `canceled_at` is the caller's: the request's time, or that of the earlier request to
+/// cancel at the period end.
+pub(crate) fn end_subscription(state: &mut State, cause: &Cause, mut sub: Subscription, at: i64) -> Result<Subscription, ApiError> {
+    sub.status = SubStatus::Canceled;
+    sub.ended_at = Some(at);
+    stop_collection(state, &sub.id);
+    emit_subscription(state, cause, at, "customer.subscription.deleted", &sub, None)?;
+    schedule::cancel_with(state, cause, &sub, at)?;
+    Ok(sub)
+}
+
+/// Clears `next_payment_attempt` on the open invoices of subscription `id`: they stay open and
+/// payable by request, but nothing retries them.
+fn stop_collection(state: &mut State, id: &str) {
+    let open = state.invoices.values_mut().filter(|invoice| invoice.subscription == id && invoice.status == InvoiceStatus::Open);
+    for invoice in open {
+        invoice.next_payment_attempt = None;
+    }
+}
+
 /// The end of a period: a subscription set to cancel ends; any other renews.
 fn period_end(state: &mut State, id: &str, at: i64) -> Result<(), ApiError> {
     let mut sub = state.subscriptions.get(id).cloned().ok_or_else(|| ApiError::internal("a due subscription vanished"))?;
     if sub.cancel_at_period_end {
-        sub.status = SubStatus::Canceled;
-        sub.ended_at = Some(at);
-        emit_subscription(state, &Cause::default(), at, "customer.subscription.deleted", &sub, None)?;
-        return schedule::cancel_with(state, &Cause::default(), &sub, at);
+        return end_subscription(state, &Cause::default(), sub, at).map(|_| ());
     }
     if schedule::end_if_over(state, &mut sub, at)? {
         return Ok(());

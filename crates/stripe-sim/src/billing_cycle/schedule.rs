@@ -4,11 +4,10 @@
 
 use serde_json::json;
 
-use super::emit_subscription;
 use crate::error::ApiError;
 use crate::render;
 use crate::schedule::{EndBehavior, Schedule, ScheduleStatus};
-use crate::state::{Cause, State, SubStatus, Subscription};
+use crate::state::{Cause, State, Subscription};
 
 /// The active schedule of `sub`.
 fn active(state: &State, sub: &Subscription) -> Option<Schedule> {
@@ -66,11 +65,10 @@ pub fn end_if_over(state: &mut State, sub: &mut Subscription, at: i64) -> Result
             let mut schedule = schedule;
             schedule.status = ScheduleStatus::Completed;
             schedule.completed_at = Some(at);
-            sub.status = SubStatus::Canceled;
-            sub.canceled_at = Some(at);
-            sub.ended_at = Some(at);
+            // Detached first, so that ending the subscription does not cancel the schedule.
             sub.schedule = None;
-            emit_subscription(state, &Cause::default(), at, "customer.subscription.deleted", sub, None)?;
+            sub.canceled_at = Some(at);
+            *sub = super::end_subscription(state, &Cause::default(), sub.clone(), at)?;
             emit(state, &Cause::default(), at, "subscription_schedule.completed", &schedule, Some(json!({"status": "active"})))?;
             Ok(true)
         }

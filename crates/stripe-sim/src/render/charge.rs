@@ -20,7 +20,8 @@ fn card_error(error: &CardError, charge: Option<&str>) -> Value {
     })
 }
 
-/// A charge; a failed one carries its card's error as `failure_code` / `failure_message`.
+/// A charge; a failed one carries its card's error code as `failure_code` (`card_declined`), its
+/// message as `failure_message` and the decline code as `outcome.reason`.
 pub fn charge(charge: &Charge) -> Result<Value, ApiError> {
     let mut object = template(Kind::Charge)?;
     let succeeded = charge.failure.is_none();
@@ -36,7 +37,7 @@ pub fn charge(charge: &Charge) -> Result<Value, ApiError> {
     set(&mut object, "captured", succeeded);
     set(&mut object, "paid", succeeded);
     set(&mut object, "status", if succeeded { "succeeded" } else { "failed" });
-    set(&mut object, "failure_code", charge.failure.map(|f| f.decline_code.unwrap_or(f.code)));
+    set(&mut object, "failure_code", charge.failure.map(|f| f.code));
     set(&mut object, "failure_message", charge.failure.map(|f| f.message));
     set(&mut object, "description", "Subscription update");
     set(&mut object, "receipt_url", Value::Null);

@@ -95,6 +95,8 @@ fn validated(state: &State, form: &CreateSession) -> Result<(String, String, Str
     }
     let success_url =
         form.success_url.clone().ok_or_else(|| ApiError::invalid_param("success_url", "Missing required param: success_url."))?;
+    super::web_url("success_url", Some(&success_url))?;
+    super::web_url("cancel_url", form.cancel_url.as_deref())?;
     Ok((customer, item.price.clone(), success_url))
 }
 

@@ -57,6 +57,7 @@ async fn portal_session(req: HttpRequest, body: Bytes, sim: Data<Sim>) -> HttpRe
         if !state.customers.contains_key(&customer) {
             return Err(ApiError::missing("customer", "customer", &customer));
         }
+        super::web_url("return_url", form.return_url.as_deref())?;
         let id = new_id("bps");
         let mut object = crate::templates::template(crate::templates::Kind::PortalSession)?;
         for (key, value) in [

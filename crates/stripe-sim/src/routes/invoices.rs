@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{handle, Ctx};
-use crate::billing_cycle::{charge, emit_invoice, price_change};
+use crate::billing_cycle::{charge, price_change};
 use crate::error::ApiError;
 use crate::form::decode;
 use crate::render;
@@ -94,17 +94,16 @@ async fn pay(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) ->
     })
 }
 
-/// Voids an open invoice: no more attempts, its PaymentIntent canceled, `invoice.voided`.
+/// Voids an open invoice: no more attempts, its PaymentIntent canceled, `invoice.voided`; a
+/// pending update waiting for it is dropped.
 fn void_invoice(state: &mut State, ctx: &Ctx, id: &str) -> Result<Value, ApiError> {
-    let mut invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
+    let invoice = state.invoices.get(id).cloned().ok_or_else(|| ApiError::missing("invoice", "id", id))?;
     if invoice.status != InvoiceStatus::Open {
         return Err(ApiError::state(format!("Only open invoices can be voided; {id} is {}.", render::invoice_status(invoice.status))));
     }
-    invoice.status = InvoiceStatus::Void;
-    invoice.next_payment_attempt = None;
-    price_change::cancel_intent(state, &invoice);
-    emit_invoice(state, &ctx.cause, ctx.now, "invoice.voided", &invoice)?;
-    render::invoice(state, &invoice)
+    let voided = price_change::void(state, &ctx.cause, invoice, ctx.now)?;
+    price_change::forget_pending_of(state, &ctx.cause, &voided, ctx.now)?;
+    render::invoice(state, &voided)
 }
 
 async fn void(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>) -> HttpResponse {

@@ -43,6 +43,21 @@ pub struct Ctx {
     pub cause: Cause,
 }
 
+/// A URL the customer is sent to (`success_url`, `cancel_url`, `return_url`) must be http(s):
+/// the hosted pages link to it, so anything else (`javascript:`, a bare path) is refused at
+/// creation.
+pub(crate) fn web_url(param: &str, url: Option<&str>) -> Result<(), ApiError> {
+    let Some(url) = url else {
+        return Ok(());
+    };
+    let lower = url.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    if rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/')) {
+        return Ok(());
+    }
+    Err(ApiError::invalid_param(param, format!("Not a valid URL: {param} must be an http or https URL.")))
+}
+
 fn header(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers().get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
 }
@@ -99,4 +114,19 @@ where
         state.idempotency.remember(key, print, answer.clone());
     }
     respond(&answer, &request_id, &api_version, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_and_https_urls_with_a_host_are_accepted() {
+        for good in [None, Some("https://app.example/return?session_id={CHECKOUT_SESSION_ID}"), Some("HTTP://127.0.0.1:8080/billing")] {
+            assert_eq!(web_url("success_url", good), Ok(()), "{good:?}");
+        }
+        for bad in ["javascript:alert(1)", "/billing", "https://", "https:///path", "ftp://files.example/"] {
+            assert_eq!(web_url("success_url", Some(bad)).unwrap_err().param.as_deref(), Some("success_url"), "{bad}");
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! `POST /v1/invoices/create_preview`: the invoice an immediate price change would make now,
-//! with its proration lines, stored nowhere.
+//! with its proration lines, stored nowhere; made by the same function as the change's.
 
 use actix_web::web::{self, Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,7 +13,7 @@ use crate::form::decode;
 use crate::ids::new_id;
 use crate::render;
 use crate::server::Sim;
-use crate::state::{Invoice, InvoiceStatus, State, Subscription};
+use crate::state::{State, Subscription};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/invoices/create_preview", web::post().to(create_preview));
@@ -70,30 +70,15 @@ fn new_price(state: &State, sub: &Subscription, details: &Details) -> Result<Str
 }
 
 fn preview(state: &State, ctx: &Ctx, form: &PreviewForm) -> Result<Value, ApiError> {
-    let sub = subscription_of(state, form)?;
+    let mut sub = subscription_of(state, form)?;
     let details = &form.subscription_details;
     if details.proration_behavior.as_deref().is_some_and(|b| b != "always_invoice" && b != "create_prorations") {
         return Err(ApiError::invalid_param("subscription_details[proration_behavior]", "The simulator previews prorated changes only."));
     }
     let price = new_price(state, &sub, details)?;
-    let old = state.price(&sub.price).ok_or_else(|| ApiError::internal("the subscription's price is not configured"))?;
     let at = details.proration_date.unwrap_or(ctx.now);
-    let invoice = Invoice {
-        id: new_id("upcoming_in"),
-        seq: 0,
-        created: ctx.now,
-        customer: sub.customer.clone(),
-        subscription: sub.id.clone(),
-        subscription_item: sub.item_id.clone(),
-        currency: old.currency.clone(),
-        billing_reason: "subscription_update",
-        lines: price_change::proration_lines(state, &sub, &price, at)?,
-        status: InvoiceStatus::Draft,
-        attempt_count: 0,
-        paid_at: None,
-        next_payment_attempt: None,
-        payment_intent: None,
-    };
+    let mut invoice = price_change::change_invoice(state, &mut sub, &price, at, ctx.now)?;
+    invoice.id = new_id("upcoming_in");
     render::invoice(state, &invoice)
 }
 

@@ -15,7 +15,7 @@ use crate::render;
 use crate::routes::checkout::PERIOD_SECS;
 use crate::schedule::{EndBehavior, Phase, Schedule, ScheduleStatus};
 use crate::server::Sim;
-use crate::state::{State, SubStatus};
+use crate::state::{State, SubStatus, Subscription};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/subscription_schedules", web::post().to(create))
@@ -149,11 +149,29 @@ fn phase(state: &State, index: usize, form: &PhaseForm, start: i64, last: bool, 
     Ok(Phase { price, quantity: 1, start, end, proration_behavior: proration.to_owned() })
 }
 
+/// The simulator switches prices at renewals only, so a phase it would accept and then ignore is
+/// refused: the first (running) phase keeps the subscription's price, and every phase ends at
+/// one of the subscription's period boundaries.
+fn fits_the_periods(sub: &Subscription, index: usize, form: &PhaseForm, phase: &Phase) -> Result<(), ApiError> {
+    if index == 0 && phase.price != sub.price {
+        return Err(ApiError::invalid_param(
+            "phases[0][items][0][price]",
+            format!("The simulator switches prices at renewals only: the current phase keeps the price {}.", sub.price),
+        ));
+    }
+    if phase.end < sub.period_end || (phase.end - sub.period_end) % PERIOD_SECS != 0 {
+        let name = if form.end_date.is_some() || form.duration.is_none() { "end_date" } else { "duration" };
+        let message =
+            format!("The simulator ends phases at the subscription's period ends only: {} plus a multiple of 30 days.", sub.period_end);
+        return Err(ApiError::invalid_param(&format!("phases[{index}][{name}]"), message));
+    }
+    Ok(())
+}
+
 /// The new phases, from the running one on (past phases are dropped): the first must keep the
 /// running phase's start, as Stripe requires, and each next one starts where the one before ends.
-fn phases(state: &State, schedule: &Schedule, form: &UpdateSchedule) -> Result<Vec<Phase>, ApiError> {
-    let period_start = schedule.subscription.as_ref().and_then(|id| state.subscriptions.get(id)).map(|sub| sub.period_start);
-    let current = period_start.and_then(|at| schedule.phase_at(at)).or(schedule.phases.first());
+fn phases(state: &State, sub: &Subscription, schedule: &Schedule, form: &UpdateSchedule) -> Result<Vec<Phase>, ApiError> {
+    let current = schedule.phase_at(sub.period_start).or(schedule.phases.first());
     let current_start = current.map_or(0, |p| p.start);
     let proration = form.proration_behavior.as_deref().unwrap_or("create_prorations");
     let mut out: Vec<Phase> = Vec::new();
@@ -167,7 +185,9 @@ fn phases(state: &State, schedule: &Schedule, form: &UpdateSchedule) -> Result<V
             };
             return Err(ApiError::invalid_param(&format!("phases[{index}][start_date]"), message));
         }
-        out.push(phase(state, index, form_phase, start, index + 1 == form.phases.len(), proration)?);
+        let next = phase(state, index, form_phase, start, index + 1 == form.phases.len(), proration)?;
+        fits_the_periods(sub, index, form_phase, &next)?;
+        out.push(next);
     }
     Ok(out)
 }
@@ -185,7 +205,9 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSchedule) -
         previous.insert("end_behavior".into(), before["end_behavior"].clone());
     }
     if !form.phases.is_empty() {
-        schedule.phases = phases(state, &schedule, form)?;
+        let sub = schedule.subscription.as_ref().and_then(|id| state.subscriptions.get(id));
+        let sub = sub.ok_or_else(|| ApiError::internal("an active schedule without its subscription"))?;
+        schedule.phases = phases(state, sub, &schedule, form)?;
         previous.insert("phases".into(), before["phases"].clone());
     }
     emit(state, &ctx.cause, ctx.now, "subscription_schedule.updated", &schedule, Some(Value::Object(previous)))?;
@@ -215,11 +237,8 @@ async fn cancel(req: HttpRequest, id: Path<String>, body: Bytes, sim: Data<Sim>)
         let schedule = find_active(state, &id)?;
         let sub_id = schedule.subscription.clone().ok_or_else(|| ApiError::internal("an active schedule without a subscription"))?;
         let mut sub = state.subscriptions.get(&sub_id).cloned().ok_or_else(|| ApiError::internal("a schedule's subscription vanished"))?;
-        sub.status = SubStatus::Canceled;
         sub.canceled_at = Some(ctx.now);
-        sub.ended_at = Some(ctx.now);
-        crate::billing_cycle::emit_subscription(state, &ctx.cause, ctx.now, "customer.subscription.deleted", &sub, None)?;
-        crate::billing_cycle::schedule::cancel_with(state, &ctx.cause, &sub, ctx.now)?;
+        crate::billing_cycle::end_subscription(state, &ctx.cause, sub, ctx.now)?;
         render::schedule(state, &find(state, &id)?)
     })
 }

@@ -125,6 +125,10 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
     }
     let price = form.items.first().map(|change| new_price(state, &sub, change)).transpose()?;
     let at = form.proration_date.unwrap_or(ctx.now);
+    // A payment the request refuses to leave incomplete is checked before anything changes.
+    if let Some(price) = price.as_deref().filter(|_| behavior == "always_invoice") {
+        price_change::refusal(state, &sub, price, at, ctx.now, payment)?;
+    }
     let mut previous = serde_json::Map::new();
     if let Some(cancel) = form.cancel_at_period_end {
         if let Value::Object(changed) = set_cancel(&mut sub, cancel, ctx.now) {
@@ -132,6 +136,7 @@ fn apply_update(state: &mut State, ctx: &Ctx, id: &str, form: &UpdateSubscriptio
         }
     }
     if let Some(price) = price.clone().filter(|_| behavior != "always_invoice") {
+        previous.extend(price_change::drop_pending(state, &ctx.cause, &mut sub, ctx.now)?);
         if let Value::Object(changed) = set_price(state, &mut sub, price, behavior == "create_prorations", at)? {
             previous.extend(changed);
         }
@@ -166,13 +171,8 @@ async fn cancel(req: HttpRequest, id: Path<String>, sim: Data<Sim>) -> HttpRespo
         if sub.status == SubStatus::Canceled {
             return Err(ApiError::state(format!("The subscription {} is already canceled.", sub.id)));
         }
-        sub.status = SubStatus::Canceled;
         sub.canceled_at = Some(ctx.now);
-        sub.ended_at = Some(ctx.now);
-        state.subscriptions.insert(sub.id.clone(), sub.clone());
-        let object = render::subscription(state, &sub)?;
-        state.emit(&ctx.cause, ctx.now, "customer.subscription.deleted", object.clone(), None);
-        crate::billing_cycle::schedule::cancel_with(state, &ctx.cause, &sub, ctx.now)?;
-        Ok(object)
+        let ended = crate::billing_cycle::end_subscription(state, &ctx.cause, sub, ctx.now)?;
+        render::subscription(state, &ended)
     })
 }

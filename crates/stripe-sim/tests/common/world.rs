@@ -69,3 +69,16 @@ pub fn price_of(sub: &Value) -> &str {
 pub async fn reread(sim: &SimHandle, sub: &Value) -> Value {
     get(sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap())).await.1
 }
+
+/// A raw change to `price` with `proration_behavior` and `payment_behavior`.
+pub async fn change_to(sim: &SimHandle, sub: &Value, price: &str, behavior: &str, payment: Option<&str>) -> (u16, Value) {
+    let mut form = vec![
+        ("items[0][id]", sub["items"]["data"][0]["id"].as_str().unwrap()),
+        ("items[0][price]", price),
+        ("proration_behavior", behavior),
+    ];
+    if let Some(payment) = payment {
+        form.push(("payment_behavior", payment));
+    }
+    post(sim, &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &form, None).await
+}
