@@ -159,3 +159,16 @@ async fn a_declined_charge_carries_the_error_code_as_failure_code_and_the_declin
     assert_eq!(charge["outcome"]["reason"], "generic_decline");
     assert_eq!(intent["last_payment_error"]["decline_code"], "generic_decline");
 }
+
+#[tokio::test]
+async fn each_line_prices_its_own_amount_whatever_the_example_invoice_priced() {
+    let (sim, client) = start();
+    let (sub, _) = common::world::subscribed_to(&sim, &client, "price_enterprise_monthly", "4242424242424242").await;
+    advance(&sim, RENEWAL).await;
+
+    let (_, listed) = get(&sim, &format!("/v1/invoices?subscription={}&limit=1", sub["id"].as_str().unwrap())).await;
+
+    let line = &listed["data"][0]["lines"]["data"][0];
+    assert_eq!(line["amount"], 49_900);
+    assert_eq!(line["pricing"]["unit_amount_decimal"], "49900");
+}

@@ -34,6 +34,8 @@ fn line(template_line: Option<&Value>, state: &State, invoice: &Invoice, line: &
     set_at(&mut object, &["period", "end"], line.period_end);
     set_at(&mut object, &["pricing", "price_details", "price"], line.price.as_str());
     set_at(&mut object, &["pricing", "price_details", "product"], product);
+    // Every line has quantity 1, so its unit amount is its amount (a proration's included).
+    set_at(&mut object, &["pricing", "unit_amount_decimal"], line.amount.to_string());
     object
 }
 
