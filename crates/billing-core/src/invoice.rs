@@ -49,3 +49,18 @@ pub struct InvoiceSummary {
     /// The invoice as a PDF; `None` while a draft.
     pub invoice_pdf: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::InvoiceStatus;
+
+    /// The billing API reports these names and the billing page draws a badge for each, so they
+    /// are a contract, and they are Stripe's own.
+    #[test]
+    fn each_status_goes_by_stripes_name() {
+        let names = [InvoiceStatus::Draft, InvoiceStatus::Open, InvoiceStatus::Paid, InvoiceStatus::Uncollectible, InvoiceStatus::Void]
+            .map(|status| status.as_str());
+
+        assert_eq!(names, ["draft", "open", "paid", "uncollectible", "void"]);
+    }
+}
