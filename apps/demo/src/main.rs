@@ -5,6 +5,7 @@
 use anyhow::Context;
 use billing_scenario::{Lifecycle, ServerApi, SimApi, Step};
 use billing_server::startup::Application;
+use clap::Parser;
 use secrecy::ExposeSecret;
 
 fn print(number: &mut usize, step: &Step) {
@@ -18,9 +19,14 @@ fn print(number: &mut usize, step: &Step) {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let mut settings = billing_server::config::defaults().context("the default settings are invalid")?;
+    // The server's environment variables apply (a `DATABASE_URL`, say), but not its flags; unless
+    // `BIND_ADDR` says otherwise, a free loopback port keeps clear of a server already running.
+    let args = billing_server::config::Args::parse_from(["billing-demo"]);
+    let mut settings = billing_server::config::from_args(args).context("the settings are invalid")?;
     settings.demo = true;
-    settings.bind_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    if std::env::var_os("BIND_ADDR").is_none() {
+        settings.bind_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    }
     let app = Application::build(settings).await?;
     let demo = app.demo().context("demo mode did not start its simulator")?;
     let api = ServerApi::new(demo.base_url.clone(), demo.owner_token.expose_secret());

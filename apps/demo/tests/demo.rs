@@ -7,7 +7,7 @@ use std::process::Command;
 fn the_scripted_demo_prints_every_step_of_the_lifecycle_and_ends_on_free() {
     let dir = tempfile::tempdir().unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_billing-demo")).current_dir(dir.path()).env_remove("BILLING_CONFIG").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_billing-demo")).current_dir(dir.path()).env_clear().output().unwrap();
 
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
