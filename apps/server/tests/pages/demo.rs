@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use billing_server::auth::{Claims, Role, TokenAuthority, TokenPolicy};
+use billing_server::config::Settings;
 use billing_server::startup::Application;
 use billing_server::workers::Cadence;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,6 +17,8 @@ pub struct RunningDemo {
     /// The server, `http://127.0.0.1:PORT`, which is also its `PUBLIC_URL`.
     pub address: String,
     pub sim: String,
+    /// The simulator itself, to stop it as an outage would.
+    pub stripe: stripe_sim::SimHandle,
     pub org: String,
     pub owner_token: String,
     client: reqwest::Client,
@@ -36,17 +39,24 @@ fn cadence() -> Cadence {
 
 /// A demo server on a free port and a temporary store.
 pub async fn start() -> RunningDemo {
+    start_with(|_| {}).await
+}
+
+/// A demo server as [`start`] makes it, with `adjust` applied to its settings first.
+pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> RunningDemo {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = billing_server::config::defaults().unwrap();
     settings.bind_addr = "127.0.0.1:0".parse().unwrap();
     settings.shared.database = billing_server::config::DatabaseConfig::Sqlite { path: dir.path().join("billing.sqlite") };
     settings.jwt_secret = Some(SecretString::from(JWT_SECRET));
     settings.demo = true;
+    adjust(&mut settings);
     let app = Application::build_with(settings, cadence()).await.expect("the demo builds");
     let demo = app.demo().expect("demo mode keeps its demo");
     let running = RunningDemo {
         address: format!("http://127.0.0.1:{}", app.port()),
         sim: demo.sim.base_url.clone(),
+        stripe: demo.sim.clone(),
         org: demo.org.clone(),
         owner_token: demo.owner_token.expose_secret().to_owned(),
         client: reqwest::Client::new(),
@@ -97,12 +107,17 @@ impl RunningDemo {
     }
 
     pub async fn api(&self, verb: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let response = self.api_response(verb, path, body).await;
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The owner's request to `path`, answered whole, headers included.
+    pub async fn api_response(&self, verb: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Response {
         let mut request = self.client.request(verb, format!("{}{path}", self.address)).bearer_auth(&self.owner_token);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+        request.send().await.unwrap()
     }
 
     /// The status `path` answers `token`.

@@ -7,6 +7,7 @@ mod access;
 mod billing_states;
 mod browser;
 mod demo;
+mod errors;
 mod feedback;
 mod plan_change;
 mod subscribe;
