@@ -87,46 +87,81 @@ impl Server {
         Lifecycle::new(self.api(org, Role::Owner), self.sim.clone())
     }
 
-    /// The counter or gauge `name`, summed over its series whose labels contain `label` (`""`
-    /// for all of them).
+    /// The counter or gauge `name`, summed over its series whose labels contain `label`.
     pub async fn metric(&self, name: &str, label: &str) -> u64 {
-        let text = reqwest::get(format!("{}/metrics", self.base_url)).await.unwrap().text().await.unwrap();
-        let series = text.lines().filter(|line| line.split(['{', ' ']).next() == Some(name) && line.contains(label));
-        series.filter_map(|line| line.rsplit(' ').next()).map(|value| value.parse::<u64>().unwrap()).sum()
+        metric(&self.base_url, name, label).await
     }
 
     /// The counter `name` over all its series.
     pub async fn counter(&self, name: &str) -> u64 {
-        self.metric(name, "").await
+        metric(&self.base_url, name, "").await
     }
 
-    /// How many events the simulator has made, counting only the newest 100 (every scenario here
-    /// makes fewer). The server records every type, and applies those it handles.
+    /// How many events the simulator has made (see [`sent_events`]).
     pub async fn sent_events(&self) -> u64 {
-        self.sim.event_types(100).await.unwrap().len() as u64
-    }
-
-    /// Waits (at most 40 s) until the metric `name` (series with `label`) satisfies `holds`.
-    pub async fn wait_for_metric(&self, name: &str, label: &str, holds: impl Fn(u64) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
-        loop {
-            let seen = self.metric(name, label).await;
-            if holds(seen) {
-                return;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "{name}{{{label}}} stayed at {seen}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        sent_events(&self.sim).await
     }
 
     /// Waits until the counter `name` reaches `count`.
     pub async fn wait_for_counter(&self, name: &str, count: u64) {
-        self.wait_for_metric(name, "", |seen| seen >= count).await;
+        wait_for_metric(&self.base_url, name, "", |seen| seen >= count).await;
     }
 
     /// Waits until every event the simulator made was recorded and none is left to apply.
     pub async fn wait_until_every_event_is_applied(&self) {
-        self.wait_for_counter("billing_webhooks_received_total", self.sent_events().await).await;
-        self.wait_for_metric("billing_ledger_backlog", "", |backlog| backlog == 0).await;
+        every_event_applied(&self.base_url, &self.sim).await;
+    }
+}
+
+/// The counter or gauge `name` of the server at `base_url`, summed over its series whose labels
+/// contain `label` (`""` for all of them).
+pub async fn metric(base_url: &str, name: &str, label: &str) -> u64 {
+    let text = reqwest::get(format!("{base_url}/metrics")).await.unwrap().text().await.unwrap();
+    let series = text.lines().filter(|line| line.split(['{', ' ']).next() == Some(name) && line.contains(label));
+    series.filter_map(|line| line.rsplit(' ').next()).map(|value| value.parse::<u64>().unwrap()).sum()
+}
+
+/// How many events the simulator has made, counting only the newest 100 (every scenario here
+/// makes fewer). The server records every type, and applies those it handles.
+pub async fn sent_events(sim: &SimApi) -> u64 {
+    sim.event_types(100).await.unwrap().len() as u64
+}
+
+/// Waits (at most 40 s) until the metric `name` (series with `label`) satisfies `holds`.
+pub async fn wait_for_metric(base_url: &str, name: &str, label: &str, holds: impl Fn(u64) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let seen = metric(base_url, name, label).await;
+        if holds(seen) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{name}{{{label}}} stayed at {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many events the server at `base_url` finished for good: applied, ignored as a type it
+/// does not handle, or found stale.
+pub async fn finished_events(base_url: &str) -> u64 {
+    let mut done = 0;
+    for outcome in ["processed", "ignored", "stale"] {
+        done += metric(base_url, "billing_webhooks_finished_total", &format!("outcome=\"{outcome}\"")).await;
+    }
+    done
+}
+
+/// Waits (at most 40 s) until the server at `base_url` recorded every event `sim` made and
+/// finished each for good: applied, ignored as a type it does not handle, or found stale.
+pub async fn every_event_applied(base_url: &str, sim: &SimApi) {
+    let sent = sent_events(sim).await;
+    wait_for_metric(base_url, "billing_webhooks_received_total", "", |seen| seen >= sent).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let done = finished_events(base_url).await;
+        if done >= sent {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{done} of {sent} events finished");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -8,7 +8,7 @@ use billing_scenario::{ServerApi, SimApi, TestCard};
 use billing_server::auth::Role;
 use stripe_sim::{SimConfig, SimHandle, Simulator};
 
-use crate::harness::{ready_line, token, JWT_SECRET};
+use crate::harness::{every_event_applied, ready_line, token, JWT_SECRET};
 
 const KEY: &str = "sk_test_e2e_outage";
 
@@ -74,6 +74,9 @@ async fn ec9_what_stripe_sent_while_the_server_was_down_is_applied_when_it_is_ba
     let session = api.checkout("team").await.unwrap();
     sim.complete_checkout(&session, TestCard::Succeeds).await.unwrap();
     api.wait_until("team", |s| s.plan == "team" && s.status == "active").await.unwrap();
+    // The outage starts once the server is idle. A server killed while it applies an event leaves
+    // that event's lease, and the organization's later events wait out its 30 s.
+    every_event_applied(&format!("http://127.0.0.1:{port}"), &sim).await;
 
     stop(server);
     let down = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
@@ -85,7 +88,7 @@ async fn ec9_what_stripe_sent_while_the_server_was_down_is_applied_when_it_is_ba
 
     let ended = match api.wait_until("free after the redelivered deletion", |s| s.plan == "free").await {
         Ok(ended) => ended,
-        Err(error) => panic!("{error}; Stripe's events: {}", sim.get_json("/v1/events?limit=3").await.unwrap()),
+        Err(error) => panic!("{error}; Stripe's newest events: {}", sim.get_json("/v1/events?limit=3").await.unwrap()),
     };
     assert_eq!(ended.status, "canceled");
 }
