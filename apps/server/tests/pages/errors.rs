@@ -29,10 +29,18 @@ async fn page_stays(browser: &Browser, path: &str) {
 async fn a_sixth_plan_change_in_a_minute_names_the_seconds_to_wait_and_the_plans_stay() {
     let demo = demo::start().await;
     demo.buy("team").await;
-    // Each downgrade request replaces the scheduled one and counts as a change (EC-8).
+    // Each downgrade request replaces the scheduled one and counts as a change (EC-8). A 409
+    // means the webhooks of the previous change were applied meanwhile: asked again, as the
+    // message says, it goes through.
     for _ in 0..5 {
-        let (status, body) = demo.api(Method::POST, "/api/billing/plan", Some(json!({"plan": "solo"}))).await;
-        assert_eq!(status, 200, "{body}");
+        let mut answer = demo.api(Method::POST, "/api/billing/plan", Some(json!({"plan": "solo"}))).await;
+        for _ in 0..5 {
+            if answer.0 != 409 {
+                break;
+            }
+            answer = demo.api(Method::POST, "/api/billing/plan", Some(json!({"plan": "solo"}))).await;
+        }
+        assert_eq!(answer.0, 200, "{}", answer.1);
     }
     let browser = Browser::start("plan-change-limit").await;
     browser.open(&demo.page("/pricing", &demo.owner_token)).await;
