@@ -50,6 +50,24 @@ impl Default for Cadence {
     }
 }
 
+impl Cadence {
+    /// Cadences for servers that tests drive through time: the workers poll every 50 ms, timers
+    /// and notices run every 200 ms, and a failed notice is offered again after a second. The
+    /// reconcile sweep and drift checks, which read every paid subscription from Stripe, wait an
+    /// hour, so only tests that ask for them run them.
+    pub fn brisk() -> Self {
+        Self {
+            idle_poll: Duration::from_millis(50),
+            timers: Duration::from_millis(200),
+            reconcile: Duration::from_secs(3600),
+            notices: Duration::from_millis(200),
+            drift_first: Duration::from_secs(3600),
+            drift_every: None,
+            notice_retry: chrono::Duration::seconds(1),
+        }
+    }
+}
+
 fn outcome_label(o: &ProcessOutcome) -> &'static str {
     match o {
         ProcessOutcome::Done(EventDisposition::Processed) => "processed",

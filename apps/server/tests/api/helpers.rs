@@ -50,17 +50,9 @@ pub fn settings(database: DatabaseConfig, stripe_base: &str, stripe_key: bool) -
     s
 }
 
+/// The workers' cadences in these tests: [`Cadence::brisk`].
 pub fn cadence() -> Cadence {
-    Cadence {
-        idle_poll: Duration::from_millis(50),
-        timers: Duration::from_millis(200),
-        reconcile: Duration::from_secs(3600),
-        notices: Duration::from_millis(200),
-        notice_retry: chrono::Duration::seconds(1),
-        // Drift checks read every paid subscription from Stripe; only their own test runs them.
-        drift_first: Duration::from_secs(3600),
-        drift_every: None,
-    }
+    Cadence::brisk()
 }
 
 pub async fn database(store: Store) -> (DatabaseConfig, Option<tempfile::TempDir>) {

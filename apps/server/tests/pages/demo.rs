@@ -25,18 +25,6 @@ pub struct RunningDemo {
     _dir: tempfile::TempDir,
 }
 
-fn cadence() -> Cadence {
-    Cadence {
-        idle_poll: Duration::from_millis(50),
-        timers: Duration::from_millis(200),
-        reconcile: Duration::from_secs(3600),
-        notices: Duration::from_millis(200),
-        notice_retry: chrono::Duration::seconds(1),
-        drift_first: Duration::from_secs(3600),
-        drift_every: None,
-    }
-}
-
 /// A demo server on a free port and a temporary store.
 pub async fn start() -> RunningDemo {
     start_with(|_| {}).await
@@ -51,7 +39,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> RunningDemo {
     settings.jwt_secret = Some(SecretString::from(JWT_SECRET));
     settings.demo = true;
     adjust(&mut settings);
-    let app = Application::build_with(settings, cadence()).await.expect("the demo builds");
+    let app = Application::build_with(settings, Cadence::brisk()).await.expect("the demo builds");
     let demo = app.demo().expect("demo mode keeps its demo");
     let running = RunningDemo {
         address: format!("http://127.0.0.1:{}", app.port()),
