@@ -9,5 +9,6 @@ mod browser;
 mod demo;
 mod errors;
 mod feedback;
+mod keyboard;
 mod plan_change;
 mod subscribe;
