@@ -7,6 +7,7 @@ mod access;
 mod billing_states;
 mod browser;
 mod demo;
+mod embedded;
 mod errors;
 mod feedback;
 mod keyboard;
