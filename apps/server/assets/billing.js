@@ -77,7 +77,8 @@
 
   function section(notice, kind, title, text, actions) {
     const buttons = actions.filter(Boolean);
-    return el('section', { class: 'banner ' + kind, 'data-kind': notice.kind, role: kind === 'danger' ? 'alert' : null }, [
+    // Focusable from script only, so an action whose button goes away can leave focus here.
+    return el('section', { class: 'banner ' + kind, 'data-kind': notice.kind, role: kind === 'danger' ? 'alert' : null, tabindex: '-1' }, [
       el('h2', { text: title }),
       el('p', { text }),
       buttons.length ? el('div', { class: 'actions' }, buttons) : null,
@@ -220,6 +221,10 @@
           const end = subscription.current_period_end ? ` on ${date(subscription.current_period_end)}` : ' at the end of the period';
           toast(`Your subscription was canceled. It ends${end}.`, 'success');
           await reload();
+          // The dialog gave focus back to "Cancel subscription", which the reload hid; the
+          // banner saying when the subscription ends takes it, rather than the document's start.
+          const ending = document.querySelector('#banners [data-kind="ends_on"]');
+          if (ending) ending.focus();
         } catch (failure) {
           if (failure instanceof Billing.SessionExpired) return failed(failure);
           error.textContent = failure.message;

@@ -217,11 +217,13 @@ const Billing = (() => {
 
   // Stripe's Checkout and Customer Portal refuse to load in frames, so they open at the top
   // level. A browser that refuses the navigation from a frame gets a link to click instead.
+  // A frame may only set `href` on (or `replace`) another origin's location: `assign` throws
+  // whenever the host app is on an origin of its own.
   function goTop(url, label) {
     const href = safeUrl(url);
     if (!href) return toast('The payment provider sent an address this page will not open. Contact support.', 'error');
     try {
-      window.top.location.assign(href);
+      window.top.location.href = href;
     } catch (_) {
       toast('Your browser blocked opening the page from this frame.', 'info', { href, target: '_top', text: label || 'Continue' });
     }
