@@ -126,12 +126,19 @@
     }
   }
 
+  // Reactivate and Keep my plan sit in banners that the reload removes with their buttons;
+  // focus goes to the subscription's heading, which shows the outcome, not to the document's start.
+  function focusSubscription() {
+    $('subscription-title').focus();
+  }
+
   async function reactivate(button) {
     await busy(button, async () => {
       try {
         await api.post('/api/billing/subscription/reactivate');
         toast('Your subscription continues. Nothing else changes.', 'success');
         await reload();
+        focusSubscription();
       } catch (error) {
         failed(error);
       }
@@ -144,6 +151,7 @@
         await api.del('/api/billing/plan/scheduled');
         toast(`You keep the ${planName(view.plans, view.billing.plan)} plan; the scheduled change was dropped.`, 'success');
         await reload();
+        focusSubscription();
       } catch (error) {
         failed(error);
       }

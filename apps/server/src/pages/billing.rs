@@ -21,7 +21,7 @@ pub(super) fn render(settings: &PageSettings) -> Markup {
 fn subscription() -> Markup {
     html! {
         section.card aria-labelledby="subscription-title" {
-            h2 #subscription-title { "Subscription" }
+            h2 #subscription-title tabindex="-1" { "Subscription" }
             dl.summary {
                 div { dt { "Plan" } dd #plan-name {} }
                 div { dt { "Status" } dd { span #status-badge .badge {} } }

@@ -59,7 +59,7 @@ async fn focus_within(browser: &Browser, css: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_owner_cancels_with_the_keyboard_alone_and_escape_leaves_the_dialog_without_cancelling() {
+async fn an_owner_cancels_and_reactivates_with_the_keyboard_alone_and_escape_cancels_nothing() {
     let demo = demo::start().await;
     demo.buy("team").await;
     let browser = Browser::start("keyboard").await;
@@ -93,5 +93,13 @@ async fn an_owner_cancels_with_the_keyboard_alone_and_escape_leaves_the_dialog_w
     // says what happened, not on the document's start.
     browser.until("focus on the ending banner", || async { focus_within(&browser, ENDS_ON).await.then_some(()) }).await;
     browser.screenshot("billing-ending").await;
+
+    // Reactivate, from the banner: its button goes away with the banner, so focus lands on the
+    // subscription's heading, which now says it renews.
+    tab_to(&browser, "Reactivate").await;
+    press_key(&browser, Key::Enter).await;
+    demo.subscription_when("renewing", |s| s["cancel_at_period_end"] == false).await;
+    browser.until("no ending banner", || async { (browser.count_shown(ENDS_ON).await == 0).then_some(()) }).await;
+    browser.until("focus on the subscription", || async { (focused(&browser).await == "#subscription-title").then_some(()) }).await;
     browser.finish().await;
 }
